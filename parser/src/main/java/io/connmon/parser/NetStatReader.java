@@ -1,0 +1,65 @@
+package io.connmon.parser;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads the counter files under a proc root into {@link NetStats}. Absent files are no data; unreadable or
+ * malformed ones are reported in {@link NetStats#inputs()}; nothing throws.
+ */
+public final class NetStatReader {
+
+    private final Path procRoot;
+
+    public NetStatReader(Path procRoot) {
+        this.procRoot = procRoot;
+    }
+
+    public NetStats read() {
+        Map<String, Map<String, Long>> counters = new LinkedHashMap<>();
+        Map<String, Map<String, Long>> sockstat = new LinkedHashMap<>();
+        List<FileReport> inputs = new ArrayList<>();
+        PortRange[] range = new PortRange[1];
+        read("net/snmp", inputs, (t, p) -> NetStatParser.parseHeaderValuePairs(t, counters, p));
+        read("net/netstat", inputs, (t, p) -> NetStatParser.parseHeaderValuePairs(t, counters, p));
+        read("net/snmp6", inputs, (t, p) -> NetStatParser.parseSnmp6(t, counters, p));
+        read("net/sockstat", inputs, (t, p) -> NetStatParser.parseSockstat(t, sockstat, p));
+        read("net/sockstat6", inputs, (t, p) -> NetStatParser.parseSockstat(t, sockstat, p));
+        read("sys/net/ipv4/ip_local_port_range", inputs, (t, p) -> range[0] = NetStatParser.parsePortRange(t, p));
+        return new NetStats(counters, sockstat, range[0], inputs);
+    }
+
+    private interface TextParser {
+        void parse(String text, List<String> problems);
+    }
+
+    private void read(String file, List<FileReport> inputs, TextParser parser) {
+        String text;
+        try {
+            text = new String(Files.readAllBytes(procRoot.resolve(file)), StandardCharsets.US_ASCII);
+        } catch (NoSuchFileException e) {
+            inputs.add(FileReport.absent(file));
+            return;
+        } catch (IOException | SecurityException e) {
+            inputs.add(new FileReport(file, true, 0, 0, List.of(), "cannot read: " + e));
+            return;
+        }
+        List<String> problems = new ArrayList<>();
+        try {
+            parser.parse(text, problems);
+        } catch (RuntimeException e) {
+            problems.add("parser error: " + e);
+        }
+        long lines = text.lines().count();
+        List<String> kept = problems.size() > FileReport.MAX_PROBLEMS
+                ? problems.subList(0, FileReport.MAX_PROBLEMS) : problems;
+        inputs.add(new FileReport(file, true, Math.max(0, lines - problems.size()), problems.size(), kept, null));
+    }
+}

@@ -1,0 +1,299 @@
+package io.connmon.parser;
+
+import java.nio.ByteOrder;
+
+/**
+ * Parses the data lines of {@code /proc/net/tcp}, {@code tcp6}, {@code udp} and {@code udp6} from bytes.
+ *
+ * <p>A line looks like this (the kernel pads TCP lines with spaces and appends more columns):
+ *
+ * <pre>
+ *    2: 0100007F:B507 0100007F:AAAC 01 00000000:00000000 00:00000000 00000000     0        0 6928 1 ...
+ *   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+ * </pre>
+ *
+ * <p>Each address is printed as 32-bit words (one for IPv4, four for IPv6), each word being the address bytes
+ * read as a native-order integer: {@code 127.0.0.1} is {@code 0100007F} on a little-endian host and
+ * {@code 7F000001} on a big-endian one. The parser is told the host's byte order so that it is right on both.
+ *
+ * <p>The hot path allocates only the record and its two endpoints: no regex, no split, no per-field strings.
+ * A malformed line yields no record and a one-line reason ({@link #error()}); it never throws. An instance keeps
+ * state between calls and is not thread-safe.
+ */
+public final class ProcNetParser {
+
+    /** {@link #parse} found no line end before the limit: the caller must supply more bytes. */
+    public static final int NEED_MORE = -1;
+
+    private static final byte[] HEX = new byte[256];
+
+    static {
+        java.util.Arrays.fill(HEX, (byte) -1);
+        for (int i = 0; i < 10; i++) {
+            HEX['0' + i] = (byte) i;
+        }
+        for (int i = 0; i < 6; i++) {
+            HEX['a' + i] = (byte) (10 + i);
+            HEX['A' + i] = (byte) (10 + i);
+        }
+    }
+
+    private final Protocol protocol;
+    private final Family family;
+    private final boolean littleEndian;
+    private final int addressDigits;
+
+    // Cursor and results of the line in progress.
+    private int pos;
+    private int limit;
+    private long high;
+    private long low;
+    private SocketRecord record;
+    private String error;
+
+    /**
+     * @param protocol the table's protocol (tcp or udp files)
+     * @param family the table's family (tcp, udp: IPv4; tcp6, udp6: IPv6)
+     * @param hostOrder the byte order of the host that printed the table, normally {@link ByteOrder#nativeOrder()}
+     */
+    public ProcNetParser(Protocol protocol, Family family, ByteOrder hostOrder) {
+        this.protocol = protocol;
+        this.family = family;
+        this.littleEndian = hostOrder == ByteOrder.LITTLE_ENDIAN;
+        this.addressDigits = family == Family.IPV4 ? 8 : 32;
+    }
+
+    /** The record of the last line {@link #parse} accepted, or {@code null} if it was malformed. */
+    public SocketRecord record() {
+        return record;
+    }
+
+    /** Why the last line was rejected, or {@code null} if it was accepted. */
+    public String error() {
+        return error;
+    }
+
+    /**
+     * Parses the line that starts at {@code from}, reading no further than {@code to}.
+     *
+     * @return the index just past the line's {@code '\n'}, or {@link #NEED_MORE} if there is none before
+     *     {@code to}; afterwards {@link #record()} holds the record, or is {@code null} and {@link #error()} says why
+     */
+    public int parse(byte[] buf, int from, int to) {
+        pos = from;
+        limit = to;
+        record = null;
+        error = null;
+        try {
+            SocketRecord r = parseFields(buf);
+            if (r == null) {
+                return skipToLineEnd(buf);
+            }
+            // Past the inode: more columns may follow, separated by a space, then padding to the newline.
+            if (pos < limit && buf[pos] != ' ' && buf[pos] != '\n') {
+                return fail(buf, "inode: trailing garbage");
+            }
+            int end = skipToLineEnd(buf);
+            if (end != NEED_MORE) {
+                record = r;
+            }
+            return end;
+        } catch (RuntimeException e) {
+            // Defensive: a bug here must cost one line, never the collection.
+            error = "parser error: " + e;
+            return skipToLineEnd(buf);
+        }
+    }
+
+    private SocketRecord parseFields(byte[] buf) {
+        // sl
+        skipSpaces(buf);
+        int start = pos;
+        while (pos < limit && buf[pos] >= '0' && buf[pos] <= '9') {
+            pos++;
+        }
+        if (pos == start || !expect(buf, ':')) {
+            return failNull("sl: expected 'N:'");
+        }
+        skipSpaces(buf);
+        if (!address(buf)) {
+            return failNull("local_address: expected " + addressDigits + " hex digits");
+        }
+        if (!expect(buf, ':')) {
+            return failNull("local_address: expected ':' before the port");
+        }
+        long port = hex(buf, 4, 4);
+        if (port < 0) {
+            return failNull("local_address: port is not 4 hex digits");
+        }
+        Endpoint local = endpoint((int) port);
+        skipSpaces(buf);
+        if (!address(buf)) {
+            return failNull("rem_address: expected " + addressDigits + " hex digits");
+        }
+        if (!expect(buf, ':')) {
+            return failNull("rem_address: expected ':' before the port");
+        }
+        port = hex(buf, 4, 4);
+        if (port < 0) {
+            return failNull("rem_address: port is not 4 hex digits");
+        }
+        Endpoint remote = endpoint((int) port);
+        skipSpaces(buf);
+        long st = hex(buf, 1, 2);
+        if (st < 0) {
+            return failNull("st: not a hex state");
+        }
+        skipSpaces(buf);
+        long tx = hex(buf, 1, 16);
+        if (tx < 0 || !expect(buf, ':')) {
+            return failNull("tx_queue: not hex");
+        }
+        long rx = hex(buf, 1, 16);
+        if (rx < 0) {
+            return failNull("rx_queue: not hex");
+        }
+        skipSpaces(buf);
+        long tr = hex(buf, 1, 2);
+        if (tr < 0 || !expect(buf, ':')) {
+            return failNull("tr: not hex");
+        }
+        long when = hex(buf, 1, 16);
+        if (when < 0) {
+            return failNull("tm->when: not hex");
+        }
+        skipSpaces(buf);
+        long retr = hex(buf, 1, 16);
+        if (retr < 0) {
+            return failNull("retrnsmt: not hex");
+        }
+        skipSpaces(buf);
+        long uid = decimal(buf);
+        if (uid < 0) {
+            return failNull("uid: not a decimal number");
+        }
+        skipSpaces(buf);
+        if (pos < limit && buf[pos] == '-') {
+            pos++; // timeout is a signed int; its value is not kept
+        }
+        if (decimal(buf) < 0) {
+            return failNull("timeout: not a decimal number");
+        }
+        skipSpaces(buf);
+        long inode = decimal(buf);
+        if (inode < 0) {
+            return failNull("inode: not a decimal number");
+        }
+        SocketState state = protocol == Protocol.TCP ? SocketState.ofTcp((int) st) : SocketState.ofUdp((int) st);
+        return new SocketRecord(protocol, family, state, local, remote, tx, rx, uid, inode, (int) tr, when, retr);
+    }
+
+    private Endpoint endpoint(int port) {
+        return family == Family.IPV4 ? Endpoint.ipv4((int) low, port) : Endpoint.ipv6(high, low, port);
+    }
+
+    /** Reads the address columns' hex words into {@link #high} and {@link #low}, in network order. */
+    private boolean address(byte[] buf) {
+        if (limit - pos < addressDigits) {
+            pos = limit;
+            return false;
+        }
+        if (family == Family.IPV4) {
+            long w = hex(buf, 8, 8);
+            if (w < 0) {
+                return false;
+            }
+            high = 0;
+            low = word((int) w) & 0xFFFFFFFFL;
+            return true;
+        }
+        long w0 = hex(buf, 8, 8);
+        long w1 = w0 < 0 ? -1 : hex(buf, 8, 8);
+        long w2 = w1 < 0 ? -1 : hex(buf, 8, 8);
+        long w3 = w2 < 0 ? -1 : hex(buf, 8, 8);
+        if (w3 < 0) {
+            return false;
+        }
+        high = ((long) word((int) w0) << 32) | (word((int) w1) & 0xFFFFFFFFL);
+        low = ((long) word((int) w2) << 32) | (word((int) w3) & 0xFFFFFFFFL);
+        return true;
+    }
+
+    /** The kernel printed a native-order u32 of network-order bytes; turn it back into network order. */
+    private int word(int printed) {
+        return littleEndian ? Integer.reverseBytes(printed) : printed;
+    }
+
+    /** Parses min to max hex digits; -1 if fewer than min, or if a variable-width run is longer than max. */
+    private long hex(byte[] buf, int min, int max) {
+        long v = 0;
+        int n = 0;
+        while (pos < limit && n < max) {
+            int d = HEX[buf[pos] & 0xFF];
+            if (d < 0) {
+                break;
+            }
+            v = (v << 4) | d;
+            pos++;
+            n++;
+        }
+        if (n < min) {
+            return -1;
+        }
+        if (min != max && n == max && pos < limit && HEX[buf[pos] & 0xFF] >= 0) {
+            return -1; // more digits than the column can hold
+        }
+        return v;
+    }
+
+    /** Parses an unsigned decimal of at most 19 digits; -1 if none. */
+    private long decimal(byte[] buf) {
+        long v = 0;
+        int n = 0;
+        while (pos < limit) {
+            int c = buf[pos] - '0';
+            if (c < 0 || c > 9) {
+                break;
+            }
+            if (++n > 19) {
+                return -1;
+            }
+            v = v * 10 + c;
+            pos++;
+        }
+        return n == 0 ? -1 : v;
+    }
+
+    private void skipSpaces(byte[] buf) {
+        while (pos < limit && buf[pos] == ' ') {
+            pos++;
+        }
+    }
+
+    private boolean expect(byte[] buf, char c) {
+        if (pos < limit && buf[pos] == c) {
+            pos++;
+            return true;
+        }
+        return false;
+    }
+
+    private SocketRecord failNull(String why) {
+        error = why;
+        return null;
+    }
+
+    private int fail(byte[] buf, String why) {
+        error = why;
+        return skipToLineEnd(buf);
+    }
+
+    private int skipToLineEnd(byte[] buf) {
+        for (int i = pos; i < limit; i++) {
+            if (buf[i] == '\n') {
+                return i + 1;
+            }
+        }
+        return NEED_MORE;
+    }
+}
