@@ -1,6 +1,7 @@
 package io.connmon.parser;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -36,6 +37,25 @@ public final class NetStatReader {
         return new NetStats(counters, sockstat, range[0], inputs);
     }
 
+    /**
+     * Reads a small proc file with one large first read. {@code Files.readAllBytes} asks a size-0 proc file for a
+     * single byte first, and sysctl files answer only a read at offset 0: it would return "3" for "32768 60999".
+     */
+    static String readSmall(Path path) throws IOException {
+        try (InputStream in = Files.newInputStream(path)) {
+            byte[] buf = new byte[64 * 1024];
+            int n = 0;
+            int r;
+            while (n < buf.length && (r = in.read(buf, n, buf.length - n)) > 0) {
+                n += r;
+            }
+            if (n == buf.length) {
+                throw new IOException(path + " is larger than " + buf.length + " bytes");
+            }
+            return new String(buf, 0, n, StandardCharsets.US_ASCII);
+        }
+    }
+
     private interface TextParser {
         void parse(String text, List<String> problems);
     }
@@ -43,7 +63,7 @@ public final class NetStatReader {
     private void read(String file, List<FileReport> inputs, TextParser parser) {
         String text;
         try {
-            text = new String(Files.readAllBytes(procRoot.resolve(file)), StandardCharsets.US_ASCII);
+            text = readSmall(procRoot.resolve(file));
         } catch (NoSuchFileException e) {
             inputs.add(FileReport.absent(file));
             return;

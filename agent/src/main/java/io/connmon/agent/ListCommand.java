@@ -1,0 +1,116 @@
+package io.connmon.agent;
+
+import io.connmon.exporter.QueryException;
+import io.connmon.exporter.Snapshot;
+import io.connmon.exporter.SnapshotJson;
+import io.connmon.exporter.SnapshotService;
+import io.connmon.exporter.SocketQuery;
+import io.connmon.exporter.NetstatTable;
+import io.connmon.parser.NetStatReader;
+import io.connmon.parser.SocketSources;
+import io.connmon.parser.SocketState;
+import io.connmon.parser.SourceException;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code connmon list}: a one-shot, netstat-like table (or the /snapshot JSON). */
+@Command(name = "list", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"List sockets once, like netstat -tuan.",
+            "Without -a or -l, connected sockets are listed (as netstat does); -l lists listening ones, -a all.",
+            "Examples:  connmon list -tln    connmon list -tan --port 80    connmon list --state time_wait"})
+final class ListCommand implements Runnable {
+
+    @Option(names = {"-t", "--tcp"}, description = "TCP sockets.")
+    boolean tcp;
+
+    @Option(names = {"-u", "--udp"}, description = "UDP sockets.")
+    boolean udp;
+
+    @Option(names = {"-l", "--listening"}, description = "Only listening sockets (TCP LISTEN, unconnected UDP).")
+    boolean listening;
+
+    @Option(names = {"-a", "--all"}, description = "Listening and connected sockets.")
+    boolean all;
+
+    @Option(names = {"-4"}, description = "IPv4 only.")
+    boolean ipv4;
+
+    @Option(names = {"-6"}, description = "IPv6 only.")
+    boolean ipv6;
+
+    @Option(names = {"-n", "--numeric"}, description = "Numeric addresses and ports (always so; accepted for habit).")
+    boolean numeric;
+
+    @Option(names = "--state", paramLabel = "STATE", split = ",",
+            description = "Only these states (netstat or ss names: time_wait, close-wait, estab, ...). Repeatable.")
+    List<String> states = new ArrayList<>();
+
+    @Option(names = "--port", paramLabel = "PORT", description = "Only sockets with this port on either side.")
+    Integer port;
+
+    @Option(names = "--json", description = "Print the /snapshot JSON document instead of a table.")
+    boolean json;
+
+    @Mixin
+    SourceOptions source;
+
+    @Override
+    public void run() {
+        LogSetup.configure("warn");
+        Map<String, List<String>> params = new LinkedHashMap<>();
+        if (tcp != udp) {
+            params.put("protocol", List.of(tcp ? "tcp" : "udp"));
+        }
+        if (ipv4 != ipv6) {
+            params.put("family", List.of(ipv4 ? "ipv4" : "ipv6"));
+        }
+        if (!states.isEmpty()) {
+            params.put("state", states);
+        } else if (listening && !all) {
+            params.put("state", List.of("listen", "unconn"));
+        } else if (!all) {
+            // netstat without -a or -l: everything but listening sockets
+            List<String> connected = new ArrayList<>();
+            for (SocketState st : SocketState.values()) {
+                if (st != SocketState.LISTEN && st != SocketState.UNCONN && st != SocketState.UNKNOWN) {
+                    connected.add(st.name());
+                }
+            }
+            params.put("state", connected);
+        }
+        if (port != null) {
+            params.put("port", List.of(port.toString()));
+        }
+        SocketQuery query;
+        try {
+            query = SocketQuery.parse(params);
+        } catch (QueryException e) {
+            throw new Main.UserError("--" + e.parameter() + ": " + e.getMessage() + "; accepts " + e.accepts(), 2);
+        }
+        SocketSources.Choice choice = source.choose();
+        Snapshot snapshot;
+        try (var src = choice.source()) {
+            snapshot = new SnapshotService(src, new NetStatReader(source.procRoot), Duration.ZERO).current();
+        } catch (SourceException e) {
+            throw new Main.UserError(e.getMessage(), 1);
+        }
+        if (json) {
+            try {
+                SnapshotJson.write(snapshot, query, System.out, true);
+                System.out.println();
+                System.out.flush();
+            } catch (IOException e) {
+                throw new Main.UserError("cannot write: " + e.getMessage(), 1);
+            }
+            return;
+        }
+        NetstatTable.write(snapshot.sockets(), query, -1, System.out);
+    }
+}

@@ -1,0 +1,46 @@
+package io.connmon.agent;
+
+import io.connmon.parser.SocketSources;
+import io.connmon.parser.SourceKind;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** {@code --source} and {@code --proc-root}, shared by serve and list. */
+final class SourceOptions {
+
+    @Option(names = "--source", paramLabel = "KIND", defaultValue = "${env:CONNMON_SOURCE:-auto}",
+            converter = SourceKindConverter.class,
+            description = "Where sockets come from: auto (procfs if readable, else OSHI), procfs, oshi. "
+                    + "Env CONNMON_SOURCE. Default: ${DEFAULT-VALUE}.")
+    SourceKind source;
+
+    @Option(names = "--proc-root", paramLabel = "DIR", defaultValue = "${env:CONNMON_PROC_ROOT:-/proc}",
+            description = "The proc file system to read (net/tcp etc. below it). Env CONNMON_PROC_ROOT. "
+                    + "Default: ${DEFAULT-VALUE}.")
+    Path procRoot;
+
+    /** Chooses the source, refusing an unreadable proc root when procfs was asked for explicitly. */
+    SocketSources.Choice choose() {
+        if (source == SourceKind.PROCFS && !Files.isReadable(procRoot.resolve("net/tcp"))) {
+            throw new Main.UserError("cannot read " + procRoot.resolve("net/tcp")
+                    + " (--proc-root " + procRoot + ", --source procfs)", 2);
+        }
+        if (source == SourceKind.AUTO && !Files.isDirectory(procRoot)) {
+            throw new Main.UserError("--proc-root " + procRoot + " is not a directory", 2);
+        }
+        return SocketSources.choose(source, procRoot);
+    }
+
+    static final class SourceKindConverter implements picocli.CommandLine.ITypeConverter<SourceKind> {
+        @Override
+        public SourceKind convert(String value) {
+            SourceKind k = SourceKind.fromLabel(value);
+            if (k == null) {
+                throw new picocli.CommandLine.TypeConversionException(
+                        "'" + value + "' is not a source: use auto, procfs or oshi");
+            }
+            return k;
+        }
+    }
+}

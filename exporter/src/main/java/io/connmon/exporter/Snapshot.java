@@ -1,0 +1,33 @@
+package io.connmon.exporter;
+
+import io.connmon.parser.NetStats;
+import io.connmon.parser.SocketRecord;
+import io.connmon.parser.SocketTable;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * One consistent collection: the socket table and the protocol counters read together. Everything connmon
+ * publishes at a moment (/metrics, /snapshot, the CLI table) is rendered from one of these.
+ *
+ * @param timestamp when the collection finished
+ * @param host the host name
+ * @param table the sockets and what each input yielded
+ * @param stats the protocol counters, sockstat and the ephemeral port range
+ * @param collectionTime how long the collection took
+ * @param monotonicNanos {@link System#nanoTime()} when the collection finished, for ages immune to clock steps
+ */
+public record Snapshot(Instant timestamp, String host, SocketTable table, NetStats stats, Duration collectionTime,
+        long monotonicNanos) {
+
+    /** The sockets, in source order. */
+    public List<SocketRecord> sockets() {
+        return table.sockets();
+    }
+
+    /** The source's name: {@code procfs}, {@code oshi}. */
+    public String source() {
+        return table.source();
+    }
+}

@@ -1,0 +1,119 @@
+package io.connmon.exporter;
+
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import io.connmon.parser.Endpoint;
+import io.connmon.parser.Family;
+import io.connmon.parser.Protocol;
+import io.connmon.parser.SocketRecord;
+import io.connmon.parser.SocketState;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.List;
+
+/**
+ * Streams a {@link Snapshot} as the {@code /snapshot} JSON document, filtered by a {@link SocketQuery}; the body
+ * is never held in memory whole.
+ *
+ * <pre>{@code
+ * {"timestamp":"2026-11-24T18:00:00Z","host":"web1","source":"procfs","collectionSeconds":0.012,
+ *  "total":2,"truncated":false,
+ *  "counts":[{"protocol":"tcp","family":"ipv4","state":"LISTEN","count":1}, ...],
+ *  "sockets":[{"protocol":"tcp","family":"ipv4","state":"LISTEN",
+ *              "local":{"address":"127.0.0.1","port":9469},"remote":{"address":"0.0.0.0","port":0},
+ *              "sendQueue":0,"receiveQueue":0,"uid":0,"inode":6926}, ...]}
+ * }</pre>
+ *
+ * {@code total} counts the matching sockets, {@code counts} breaks them down, and {@code truncated} says whether
+ * {@code limit} cut the list.
+ */
+public final class SnapshotJson {
+
+    private static final JsonFactory FACTORY = JsonFactory.builder().build();
+    private static final SocketState[] STATES = SocketState.values();
+
+    private SnapshotJson() {
+    }
+
+    /** Writes the document to {@code out} (not closed); {@code pretty} indents it for people. */
+    public static void write(Snapshot s, SocketQuery q, OutputStream out, boolean pretty) throws IOException {
+        List<SocketRecord> sockets = s.sockets();
+        long[][][] counts = new long[Protocol.values().length][Family.values().length][STATES.length];
+        long total = 0;
+        for (SocketRecord r : sockets) {
+            if (q.test(r)) {
+                counts[r.protocol().ordinal()][r.family().ordinal()][r.state().ordinal()]++;
+                total++;
+            }
+        }
+        try (JsonGenerator g = FACTORY.createGenerator(out, JsonEncoding.UTF8)) {
+            g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+            if (pretty) {
+                g.useDefaultPrettyPrinter();
+            }
+            g.writeStartObject();
+            g.writeStringField("timestamp", s.timestamp().toString());
+            g.writeStringField("host", s.host());
+            g.writeStringField("source", s.source());
+            g.writeNumberField("collectionSeconds", s.collectionTime().toNanos() / 1e9);
+            g.writeNumberField("total", total);
+            g.writeBooleanField("truncated", q.limit() >= 0 && total > q.limit());
+            g.writeArrayFieldStart("counts");
+            for (Protocol p : Protocol.values()) {
+                for (Family f : Family.values()) {
+                    for (SocketState st : STATES) {
+                        long n = counts[p.ordinal()][f.ordinal()][st.ordinal()];
+                        if (n > 0) {
+                            g.writeStartObject();
+                            g.writeStringField("protocol", p.label());
+                            g.writeStringField("family", f.label());
+                            g.writeStringField("state", st.name());
+                            g.writeNumberField("count", n);
+                            g.writeEndObject();
+                        }
+                    }
+                }
+            }
+            g.writeEndArray();
+            g.writeArrayFieldStart("sockets");
+            long written = 0;
+            for (SocketRecord r : sockets) {
+                if (q.limit() >= 0 && written >= q.limit()) {
+                    break;
+                }
+                if (q.test(r)) {
+                    writeSocket(g, r);
+                    written++;
+                }
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+        }
+    }
+
+    private static void writeSocket(JsonGenerator g, SocketRecord r) throws IOException {
+        g.writeStartObject();
+        g.writeStringField("protocol", r.protocol().label());
+        g.writeStringField("family", r.family().label());
+        g.writeStringField("state", r.state().name());
+        writeEndpoint(g, "local", r.local());
+        writeEndpoint(g, "remote", r.remote());
+        g.writeNumberField("sendQueue", r.sendQueue());
+        g.writeNumberField("receiveQueue", r.receiveQueue());
+        if (r.uid() < 0) {
+            g.writeNullField("uid");
+        } else {
+            g.writeNumberField("uid", r.uid());
+        }
+        g.writeNumberField("inode", r.inode());
+        g.writeEndObject();
+    }
+
+    private static void writeEndpoint(JsonGenerator g, String name, Endpoint e) throws IOException {
+        g.writeObjectFieldStart(name);
+        g.writeStringField("address", e.address());
+        g.writeNumberField("port", e.port());
+        g.writeEndObject();
+    }
+}

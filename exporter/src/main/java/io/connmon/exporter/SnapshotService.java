@@ -1,0 +1,178 @@
+package io.connmon.exporter;
+
+import io.connmon.parser.NetStatReader;
+import io.connmon.parser.NetStats;
+import io.connmon.parser.SocketSource;
+import io.connmon.parser.SocketTable;
+import io.connmon.parser.SourceException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.function.Supplier;
+
+/**
+ * Hands out the current {@link Snapshot}, reading the kernel at most once at a time.
+ *
+ * <p>Single flight: however many callers ask at once, one collection runs and they all share its result. A
+ * snapshot younger than {@code maxAge} is served as it is ({@code Duration.ZERO}: every request that does not
+ * overlap a running collection starts a fresh one). When a collection fails, the last good snapshot is served on
+ * and the failure is counted, so staleness shows in its age.
+ *
+ * <pre>{@code
+ * SnapshotService service = new SnapshotService(source, new NetStatReader(Path.of("/proc")), Duration.ofSeconds(1));
+ * Snapshot s = service.current();
+ * }</pre>
+ */
+public final class SnapshotService {
+
+    /** Told of every collection, on the collecting thread. */
+    public interface Listener {
+        void collected(Snapshot snapshot);
+
+        void failed(String reason, Duration took);
+    }
+
+    private final SocketSource source;
+    private final Supplier<NetStats> stats;
+    private final Duration maxAge;
+    private final Clock clock;
+    private final String host;
+    private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+
+    private final Object lock = new Object();
+    private Snapshot last; // guarded by lock
+    private CompletableFuture<Snapshot> inFlight; // guarded by lock
+    private volatile long collections;
+    private volatile long failures;
+    private volatile String lastError;
+
+    public SnapshotService(SocketSource source, NetStatReader stats, Duration maxAge) {
+        this(source, stats::read, maxAge, Clock.systemUTC(), HostName.get());
+    }
+
+    SnapshotService(SocketSource source, Supplier<NetStats> stats, Duration maxAge, Clock clock, String host) {
+        if (maxAge.isNegative()) {
+            throw new IllegalArgumentException("max-age must not be negative");
+        }
+        this.source = source;
+        this.stats = stats;
+        this.maxAge = maxAge;
+        this.clock = clock;
+        this.host = host;
+    }
+
+    public void addListener(Listener listener) {
+        listeners.add(listener);
+    }
+
+    /** The source's name. */
+    public String sourceName() {
+        return source.name();
+    }
+
+    public Duration maxAge() {
+        return maxAge;
+    }
+
+    /**
+     * A snapshot no older than max-age, collecting one if needed (or joining the collection under way).
+     *
+     * @throws SourceException if no collection has ever succeeded and this one failed
+     */
+    public Snapshot current() throws SourceException {
+        CompletableFuture<Snapshot> flight;
+        boolean collector = false;
+        synchronized (lock) {
+            if (last != null && System.nanoTime() - last.monotonicNanos() < maxAge.toNanos()) {
+                return last;
+            }
+            if (inFlight == null) {
+                inFlight = new CompletableFuture<>();
+                collector = true;
+            }
+            flight = inFlight;
+        }
+        if (collector) {
+            Snapshot result = null;
+            SourceException error = null;
+            try {
+                result = collect();
+            } catch (SourceException e) {
+                error = e;
+            } catch (RuntimeException | Error e) {
+                error = new SourceException("collection failed: " + e, e);
+            }
+            synchronized (lock) {
+                inFlight = null;
+                if (result != null) {
+                    last = result;
+                } else {
+                    result = last; // serve the last good one on
+                }
+            }
+            if (result != null) {
+                flight.complete(result);
+            } else {
+                flight.completeExceptionally(error);
+            }
+        }
+        try {
+            return flight.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SourceException("interrupted while waiting for a collection", e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            throw cause instanceof SourceException ? (SourceException) cause
+                    : new SourceException(String.valueOf(cause), cause);
+        }
+    }
+
+    /** The last good snapshot, without collecting; {@code null} before the first success. */
+    public Snapshot latest() {
+        synchronized (lock) {
+            return last;
+        }
+    }
+
+    /** Collections attempted. */
+    public long collections() {
+        return collections;
+    }
+
+    /** Collections that failed. */
+    public long failures() {
+        return failures;
+    }
+
+    /** The last failure's one-line reason, or {@code null}. */
+    public String lastError() {
+        return lastError;
+    }
+
+    private Snapshot collect() throws SourceException {
+        long start = System.nanoTime();
+        collections++;
+        try {
+            SocketTable table = source.collect();
+            NetStats netStats = stats.get();
+            long end = System.nanoTime();
+            Snapshot s = new Snapshot(clock.instant(), host, table, netStats, Duration.ofNanos(end - start), end);
+            for (Listener l : listeners) {
+                l.collected(s);
+            }
+            return s;
+        } catch (SourceException | RuntimeException e) {
+            failures++;
+            lastError = e.getMessage();
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+            for (Listener l : listeners) {
+                l.failed(e.getMessage(), took);
+            }
+            throw e;
+        }
+    }
+}

@@ -1,0 +1,259 @@
+package io.connmon.exporter;
+
+import io.connmon.parser.Family;
+import io.connmon.parser.FileReport;
+import io.connmon.parser.NetStats;
+import io.connmon.parser.Protocol;
+import io.connmon.parser.SocketState;
+import io.prometheus.metrics.model.registry.MultiCollector;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.InfoSnapshot;
+import io.prometheus.metrics.model.snapshots.InfoSnapshot.InfoDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import io.prometheus.metrics.model.snapshots.Unit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The socket metrics, built from the latest {@link Snapshot} at each scrape.
+ *
+ * <p>A client_java {@link MultiCollector} rather than Micrometer gauges: the label sets (ports, listeners) come
+ * and go with the data, and building fresh families from the snapshot at scrape time means a series whose
+ * socket went away simply stops appearing, with nothing left to unregister and no memory that grows. The
+ * families of one snapshot are built once and reused by every scrape that sees the same snapshot.
+ */
+public final class SocketMetrics implements MultiCollector {
+
+    private static final SocketState[] STATES = SocketState.values();
+
+    private final SnapshotService service;
+    private final MetricsConfig config;
+    private final String version;
+
+    private Snapshot builtFor; // guarded by this
+    private List<MetricSnapshot> built; // guarded by this
+
+    public SocketMetrics(SnapshotService service, MetricsConfig config, String version) {
+        this.service = service;
+        this.config = config;
+        this.version = version;
+    }
+
+    @Override
+    public MetricSnapshots collect() {
+        Snapshot s = service.latest();
+        MetricSnapshots.Builder out = MetricSnapshots.builder();
+        if (s != null) {
+            for (MetricSnapshot m : familiesOf(s)) {
+                out.metricSnapshot(m);
+            }
+            out.metricSnapshot(gauge("connmon_snapshot_age_seconds",
+                    "Age of the snapshot the metrics describe; grows while collections fail.", Unit.SECONDS,
+                    point((System.nanoTime() - s.monotonicNanos()) / 1e9)));
+        }
+        out.metricSnapshot(InfoSnapshot.builder().name("connmon_build")
+                .help("connmon's version.")
+                .dataPoint(InfoDataPointSnapshot.builder().labels(Labels.of("version", version)).build()).build());
+        out.metricSnapshot(InfoSnapshot.builder().name("connmon_source")
+                .help("The socket source in use: procfs, or oshi where /proc/net cannot be read.")
+                .dataPoint(InfoDataPointSnapshot.builder().labels(Labels.of("source", service.sourceName())).build())
+                .build());
+        out.metricSnapshot(gauge("connmon_up", "1 if a collection has ever succeeded, else 0.", null,
+                point(s == null ? 0 : 1)));
+        return out.build();
+    }
+
+    private synchronized List<MetricSnapshot> familiesOf(Snapshot s) {
+        if (s != builtFor) {
+            built = build(s);
+            builtFor = s;
+        }
+        return built;
+    }
+
+    List<MetricSnapshot> build(Snapshot s) {
+        NetStats stats = s.stats();
+        SocketSummary sum = new SocketSummary(s.sockets(), stats.ephemeralPorts(), config);
+        List<MetricSnapshot> out = new ArrayList<>();
+
+        GaugeSnapshot.Builder sockets = GaugeSnapshot.builder().name("connmon_sockets")
+                .help("Sockets by protocol, family and state; every TCP state is always present.");
+        for (Protocol p : Protocol.values()) {
+            for (Family f : Family.values()) {
+                long[] byState = sum.counts[p.ordinal()][f.ordinal()];
+                for (SocketState st : STATES) {
+                    boolean always = p == Protocol.TCP ? st.code() > 0
+                            : st == SocketState.UNCONN || st == SocketState.ESTABLISHED;
+                    if (always || byState[st.ordinal()] > 0) {
+                        sockets.dataPoint(point(byState[st.ordinal()],
+                                "protocol", p.label(), "family", f.label(), "state", st.label()));
+                    }
+                }
+            }
+        }
+        out.add(sockets.build());
+
+        GaugeSnapshot.Builder listeners = GaugeSnapshot.builder().name("connmon_listeners")
+                .help("Listening sockets (TCP LISTEN, bound unconnected UDP) by protocol, address and port.");
+        GaugeSnapshot.Builder acceptQueue = GaugeSnapshot.builder().name("connmon_listener_accept_queue")
+                .help("Connections waiting in a TCP listener's accept queue.");
+        GaugeSnapshot.Builder backlog = GaugeSnapshot.builder().name("connmon_listener_accept_queue_limit")
+                .help("The accept queue's limit (the listen backlog) of a TCP listener.");
+        for (SocketSummary.Listener l : sum.listeners) {
+            String[] labels = {"protocol", l.protocol.label(), "address", l.local.address(),
+                "port", Integer.toString(l.local.port())};
+            listeners.dataPoint(point(l.sockets, labels));
+            if (l.protocol == Protocol.TCP) {
+                String[] tcp = {"address", l.local.address(), "port", Integer.toString(l.local.port())};
+                acceptQueue.dataPoint(point(l.acceptQueue, tcp));
+                backlog.dataPoint(point(l.backlog, tcp));
+            }
+        }
+        out.add(listeners.build());
+        out.add(acceptQueue.build());
+        out.add(backlog.build());
+        out.add(gauge("connmon_listeners_not_exported",
+                "Listening sockets left out of connmon_listeners by the cap.", null, point(sum.listenersDropped)));
+
+        out.add(portFamily("connmon_inbound_connections",
+                "TCP connections to local ports that have a listener, by local port and state.", sum.inbound));
+        out.add(portFamily("connmon_outbound_connections",
+                "TCP connections from local ports without a listener, by remote port and state.", sum.outbound));
+
+        GaugeSnapshot.Builder sendQ = GaugeSnapshot.builder().name("connmon_send_queue_bytes").unit(Unit.BYTES)
+                .help("Bytes in send queues, summed by protocol (listeners excluded).");
+        GaugeSnapshot.Builder recvQ = GaugeSnapshot.builder().name("connmon_receive_queue_bytes").unit(Unit.BYTES)
+                .help("Bytes in receive queues, summed by protocol (listeners excluded).");
+        for (Protocol p : Protocol.values()) {
+            sendQ.dataPoint(point(sum.sendQueueBytes[p.ordinal()], "protocol", p.label()));
+            recvQ.dataPoint(point(sum.receiveQueueBytes[p.ordinal()], "protocol", p.label()));
+        }
+        out.add(sendQ.build());
+        out.add(recvQ.build());
+
+        if (sum.ephemeralRange != null) {
+            out.add(gauge("connmon_ephemeral_ports",
+                    "Ports in the ephemeral range (net.ipv4.ip_local_port_range).", null,
+                    point(sum.ephemeralRange.size())));
+            out.add(gauge("connmon_ephemeral_ports_used",
+                    "Ephemeral-range ports in use by TCP sockets in any state, TIME_WAIT included.", null,
+                    point(sum.ephemeralUsed)));
+            out.add(gauge("connmon_ephemeral_ports_used_max_per_destination",
+                    "The most ephemeral ports in use towards one remote address:port: what runs out first.", null,
+                    point(sum.ephemeralMaxPerDestination)));
+            GaugeSnapshot.Builder busiest = GaugeSnapshot.builder().name("connmon_ephemeral_ports_busiest_destination")
+                    .help("The remote address:port with the most ephemeral ports in use, and that number.");
+            if (sum.ephemeralBusiestDestination != null) {
+                busiest.dataPoint(point(sum.ephemeralMaxPerDestination,
+                        "address", sum.ephemeralBusiestDestination.address(),
+                        "port", Integer.toString(sum.ephemeralBusiestDestination.port())));
+            }
+            out.add(busiest.build());
+        }
+
+        addCounters(out, stats);
+        addSelf(out, s);
+        return out;
+    }
+
+    private static MetricSnapshot portFamily(String name, String help, Map<String, long[]> rows) {
+        GaugeSnapshot.Builder b = GaugeSnapshot.builder().name(name).help(help);
+        for (Map.Entry<String, long[]> e : rows.entrySet()) {
+            long[] byState = e.getValue();
+            for (SocketState st : STATES) {
+                long n = byState[st.ordinal()];
+                if (n > 0 || st == SocketState.ESTABLISHED) {
+                    b.dataPoint(point(n, "port", e.getKey(), "state", st.label()));
+                }
+            }
+        }
+        return b.build();
+    }
+
+    /** The netstat -s counters: name, help, group, kernel name; UDP ones per family. */
+    private static final String[][] TCP_COUNTERS = {
+        {"connmon_tcp_active_opens", "TCP connections opened by this host (connect), IPv4 and IPv6.", "Tcp", "ActiveOpens"},
+        {"connmon_tcp_passive_opens", "TCP connections accepted by this host.", "Tcp", "PassiveOpens"},
+        {"connmon_tcp_attempt_fails", "Failed TCP connection attempts (refused connects land here).", "Tcp", "AttemptFails"},
+        {"connmon_tcp_established_resets", "TCP connections reset from ESTABLISHED or CLOSE_WAIT.", "Tcp", "EstabResets"},
+        {"connmon_tcp_retransmitted_segments", "TCP segments retransmitted.", "Tcp", "RetransSegs"},
+        {"connmon_tcp_in_errors", "TCP segments received in error.", "Tcp", "InErrs"},
+        {"connmon_tcp_out_resets", "TCP segments sent with the RST flag.", "Tcp", "OutRsts"},
+        {"connmon_tcp_listen_overflows", "Times a listener's accept queue was full.", "TcpExt", "ListenOverflows"},
+        {"connmon_tcp_listen_drops", "SYNs dropped at listeners, overflows included.", "TcpExt", "ListenDrops"},
+        {"connmon_tcp_time_wait_overflows", "TIME_WAIT sockets not created for lack of memory or the tw bucket limit.", "TcpExt", "TCPTimeWaitOverflow"},
+    };
+
+    private static final String[][] UDP_COUNTERS = {
+        {"connmon_udp_datagrams_received", "UDP datagrams delivered to sockets.", "InDatagrams"},
+        {"connmon_udp_datagrams_sent", "UDP datagrams sent.", "OutDatagrams"},
+        {"connmon_udp_no_port", "UDP datagrams to ports with no socket.", "NoPorts"},
+        {"connmon_udp_receive_errors", "UDP datagrams that could not be delivered (buffer errors included).", "InErrors"},
+        {"connmon_udp_receive_buffer_errors", "UDP datagrams dropped for a full receive buffer.", "RcvbufErrors"},
+        {"connmon_udp_send_buffer_errors", "UDP datagrams not sent for a full send buffer.", "SndbufErrors"},
+    };
+
+    private static void addCounters(List<MetricSnapshot> out, NetStats stats) {
+        for (String[] c : TCP_COUNTERS) {
+            long v = stats.counter(c[2], c[3], -1);
+            if (v >= 0) {
+                out.add(CounterSnapshot.builder().name(c[0]).help(c[1] + " (" + c[2] + " " + c[3] + ")")
+                        .dataPoint(CounterDataPointSnapshot.builder().value(v).build()).build());
+            }
+        }
+        for (String[] c : UDP_COUNTERS) {
+            CounterSnapshot.Builder b = CounterSnapshot.builder().name(c[0]).help(c[1] + " (Udp/Udp6 " + c[2] + ")");
+            boolean any = false;
+            long v4 = stats.counter("Udp", c[2], -1);
+            if (v4 >= 0) {
+                b.dataPoint(CounterDataPointSnapshot.builder().value(v4).labels(Labels.of("family", "ipv4")).build());
+                any = true;
+            }
+            long v6 = stats.counter("Udp6", c[2], -1);
+            if (v6 >= 0) {
+                b.dataPoint(CounterDataPointSnapshot.builder().value(v6).labels(Labels.of("family", "ipv6")).build());
+                any = true;
+            }
+            if (any) {
+                out.add(b.build());
+            }
+        }
+    }
+
+    private void addSelf(List<MetricSnapshot> out, Snapshot s) {
+        out.add(gauge("connmon_last_success_timestamp_seconds",
+                "When the last successful collection finished (Unix time).", Unit.SECONDS,
+                point(s.timestamp().toEpochMilli() / 1000.0)));
+        out.add(gauge("connmon_last_collection_duration_seconds",
+                "How long the last successful collection took.", Unit.SECONDS,
+                point(s.collectionTime().toNanos() / 1e9)));
+        GaugeSnapshot.Builder skipped = GaugeSnapshot.builder().name("connmon_last_collection_skipped_lines")
+                .help("Malformed lines the last collection skipped, by input file.");
+        for (FileReport r : s.table().inputs()) {
+            skipped.dataPoint(point(r.skipped(), "file", r.name()));
+        }
+        out.add(skipped.build());
+    }
+
+    private static MetricSnapshot gauge(String name, String help, Unit unit, GaugeDataPointSnapshot p) {
+        GaugeSnapshot.Builder b = GaugeSnapshot.builder().name(name).help(help).dataPoint(p);
+        if (unit != null) {
+            b.unit(unit);
+        }
+        return b.build();
+    }
+
+    private static GaugeDataPointSnapshot point(double value, String... labels) {
+        GaugeDataPointSnapshot.Builder b = GaugeDataPointSnapshot.builder().value(value);
+        if (labels.length > 0) {
+            b.labels(Labels.of(labels));
+        }
+        return b.build();
+    }
+}

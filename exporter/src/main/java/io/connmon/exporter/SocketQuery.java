@@ -1,0 +1,169 @@
+package io.connmon.exporter;
+
+import io.connmon.parser.Family;
+import io.connmon.parser.Protocol;
+import io.connmon.parser.SocketRecord;
+import io.connmon.parser.SocketState;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Predicate;
+
+/**
+ * A filter over sockets, the conditions ANDed, as {@code /snapshot} and {@code connmon list} take it.
+ *
+ * <pre>{@code
+ * SocketQuery q = SocketQuery.parse(Map.of("state", List.of("time_wait"), "port", List.of("443")));
+ * }</pre>
+ *
+ * @param protocols accepted protocols; empty: any
+ * @param families accepted families; empty: any
+ * @param states accepted states; empty: any
+ * @param port a port on either side, or -1
+ * @param localPort the local port, or -1
+ * @param remotePort the remote port, or -1
+ * @param address an address range either side must lie in, or {@code null}
+ * @param limit the most sockets to list, or -1 for all
+ */
+public record SocketQuery(Set<Protocol> protocols, Set<Family> families, Set<SocketState> states, int port,
+        int localPort, int remotePort, AddressRange address, int limit) implements Predicate<SocketRecord> {
+
+    /** Matches everything. */
+    public static final SocketQuery ALL = new SocketQuery(Set.of(), Set.of(), Set.of(), -1, -1, -1, null, -1);
+
+    /** The parameters {@link #parse} knows. */
+    public static final List<String> PARAMETERS =
+            List.of("protocol", "family", "state", "port", "local_port", "remote_port", "address", "limit");
+
+    public SocketQuery {
+        protocols = protocols.isEmpty() ? Set.of() : Set.copyOf(protocols);
+        families = families.isEmpty() ? Set.of() : Set.copyOf(families);
+        states = states.isEmpty() ? Set.of() : Set.copyOf(states);
+    }
+
+    @Override
+    public boolean test(SocketRecord r) {
+        return (protocols.isEmpty() || protocols.contains(r.protocol()))
+                && (families.isEmpty() || families.contains(r.family()))
+                && (states.isEmpty() || states.contains(r.state()))
+                && (port < 0 || r.local().port() == port || r.remote().port() == port)
+                && (localPort < 0 || r.local().port() == localPort)
+                && (remotePort < 0 || r.remote().port() == remotePort)
+                && (address == null || address.contains(r.local()) || address.contains(r.remote()));
+    }
+
+    /**
+     * Parses query parameters. {@code protocol}, {@code family} and {@code state} may repeat or hold
+     * comma-separated values (any of them matches); the others take one value.
+     *
+     * @throws QueryException naming the first unknown parameter or bad value
+     */
+    public static SocketQuery parse(Map<String, List<String>> params) throws QueryException {
+        for (String name : params.keySet()) {
+            if (!PARAMETERS.contains(name)) {
+                throw new QueryException(name, "unknown parameter '" + name + "'",
+                        "one of " + String.join(", ", PARAMETERS));
+            }
+        }
+        Set<Protocol> protocols = EnumSet.noneOf(Protocol.class);
+        for (String v : values(params, "protocol")) {
+            Protocol p = Protocol.fromLabel(v);
+            if (p == null) {
+                throw bad("protocol", v, "tcp or udp");
+            }
+            protocols.add(p);
+        }
+        Set<Family> families = EnumSet.noneOf(Family.class);
+        for (String v : values(params, "family")) {
+            Family f = Family.fromLabel(v);
+            if (f == null) {
+                throw bad("family", v, "ipv4 or ipv6 (or 4, 6)");
+            }
+            families.add(f);
+        }
+        Set<SocketState> states = EnumSet.noneOf(SocketState.class);
+        for (String v : values(params, "state")) {
+            SocketState s = SocketState.fromName(v);
+            if (s == null) {
+                throw bad("state", v, STATE_NAMES);
+            }
+            states.add(s);
+        }
+        int port = port(params, "port");
+        int localPort = port(params, "local_port");
+        int remotePort = port(params, "remote_port");
+        AddressRange address = null;
+        String a = single(params, "address");
+        if (a != null) {
+            try {
+                address = AddressRange.parse(a);
+            } catch (IllegalArgumentException e) {
+                throw new QueryException("address", "bad value for parameter 'address': " + e.getMessage(),
+                        "an IP address or CIDR block, such as 10.0.0.0/8, 127.0.0.1 or 2001:db8::/32");
+            }
+        }
+        int limit = -1;
+        String l = single(params, "limit");
+        if (l != null) {
+            try {
+                limit = Integer.parseInt(l);
+            } catch (NumberFormatException e) {
+                limit = -2;
+            }
+            if (limit < 0) {
+                throw bad("limit", l, "a whole number, 0 or more");
+            }
+        }
+        return new SocketQuery(protocols, families, states, port, localPort, remotePort, address, limit);
+    }
+
+    static final String STATE_NAMES = "one of established, syn_sent, syn_recv, fin_wait1, fin_wait2, time_wait, "
+            + "close, close_wait, last_ack, listen, closing, new_syn_recv, unconn (any case; ss spellings too)";
+
+    private static QueryException bad(String name, String value, String accepts) {
+        return new QueryException(name, "bad value for parameter '" + name + "': '" + value + "'", accepts);
+    }
+
+    private static List<String> values(Map<String, List<String>> params, String name) throws QueryException {
+        List<String> raw = params.get(name);
+        if (raw == null) {
+            return List.of();
+        }
+        List<String> out = new ArrayList<>();
+        for (String v : raw) {
+            for (String part : v.split(",", -1)) {
+                out.add(part.trim());
+            }
+        }
+        return out;
+    }
+
+    private static String single(Map<String, List<String>> params, String name) throws QueryException {
+        List<String> raw = params.get(name);
+        if (raw == null || raw.isEmpty()) {
+            return null;
+        }
+        if (raw.size() > 1) {
+            throw new QueryException(name, "parameter '" + name + "' given more than once", "a single value");
+        }
+        return raw.get(0).trim();
+    }
+
+    private static int port(Map<String, List<String>> params, String name) throws QueryException {
+        String v = single(params, name);
+        if (v == null) {
+            return -1;
+        }
+        try {
+            int p = Integer.parseInt(v);
+            if (p >= 0 && p <= 65535) {
+                return p;
+            }
+        } catch (NumberFormatException e) {
+            // fall through
+        }
+        throw bad(name, v, "a port number, 0 to 65535");
+    }
+}

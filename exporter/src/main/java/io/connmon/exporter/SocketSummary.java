@@ -1,0 +1,193 @@
+package io.connmon.exporter;
+
+import io.connmon.parser.Endpoint;
+import io.connmon.parser.Family;
+import io.connmon.parser.PortRange;
+import io.connmon.parser.Protocol;
+import io.connmon.parser.SocketRecord;
+import io.connmon.parser.SocketState;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The aggregates the metrics are made of, computed in one pass over a snapshot's sockets.
+ *
+ * <p>A TCP connection is <em>inbound</em> when its local port has a TCP listener (or is in the allow-list) and
+ * <em>outbound</em> otherwise; outbound connections are grouped by remote port.
+ */
+final class SocketSummary {
+
+    static final int STATES = SocketState.values().length;
+    static final String OTHER = "other";
+
+    /** Sockets by protocol, family and state ordinal. */
+    final long[][][] counts = new long[Protocol.values().length][Family.values().length][STATES];
+    /** Queue bytes by protocol, listeners excluded (their columns are accept queue and backlog). */
+    final long[] sendQueueBytes = new long[Protocol.values().length];
+    final long[] receiveQueueBytes = new long[Protocol.values().length];
+    /** Listening sockets by protocol, address and port, the busiest first, capped. */
+    final List<Listener> listeners;
+    final long listenersDropped;
+    /** TCP connections by port (a number or {@code other}) and state ordinal. */
+    final Map<String, long[]> inbound;
+    final Map<String, long[]> outbound;
+    final PortRange ephemeralRange;
+    final int ephemeralUsed;
+    final int ephemeralMaxPerDestination;
+    final Endpoint ephemeralBusiestDestination;
+
+    /** One listening address:port; several SO_REUSEPORT sockets fold into one. */
+    static final class Listener {
+        final Protocol protocol;
+        final Endpoint local;
+        long sockets;
+        long acceptQueue;
+        long backlog;
+
+        Listener(Protocol protocol, Endpoint local) {
+            this.protocol = protocol;
+            this.local = local;
+        }
+    }
+
+    SocketSummary(List<SocketRecord> sockets, PortRange ephemeral, MetricsConfig config) {
+        boolean[] listenPort = new boolean[65536];
+        Map<Endpoint, Listener> tcpListeners = new LinkedHashMap<>();
+        Map<Endpoint, Listener> udpListeners = new LinkedHashMap<>();
+        for (SocketRecord r : sockets) {
+            counts[r.protocol().ordinal()][r.family().ordinal()][r.state().ordinal()]++;
+            boolean listening = r.state() == SocketState.LISTEN
+                    || r.state() == SocketState.UNCONN && r.local().port() != 0;
+            if (listening) {
+                Map<Endpoint, Listener> m = r.protocol() == Protocol.TCP ? tcpListeners : udpListeners;
+                Listener l = m.computeIfAbsent(r.local(), e -> new Listener(r.protocol(), e));
+                l.sockets++;
+                if (r.protocol() == Protocol.TCP) {
+                    listenPort[r.local().port()] = true;
+                    l.acceptQueue += r.receiveQueue();
+                    l.backlog += r.sendQueue();
+                } else {
+                    l.acceptQueue += r.receiveQueue();
+                }
+            } else {
+                sendQueueBytes[r.protocol().ordinal()] += r.sendQueue();
+                receiveQueueBytes[r.protocol().ordinal()] += r.receiveQueue();
+            }
+        }
+        for (int p : config.inboundPorts()) {
+            listenPort[p] = true;
+        }
+
+        List<Listener> all = new ArrayList<>(tcpListeners.values());
+        all.addAll(udpListeners.values());
+        if (all.size() > config.listenersMax()) {
+            all.sort(Comparator.comparingLong((Listener l) -> -l.acceptQueue)
+                    .thenComparing(l -> l.protocol)
+                    .thenComparingInt(l -> l.local.port()));
+            listenersDropped = all.size() - config.listenersMax();
+            all = new ArrayList<>(all.subList(0, config.listenersMax()));
+        } else {
+            listenersDropped = 0;
+        }
+        listeners = all;
+
+        // Inbound and outbound TCP connections by port; ephemeral port use.
+        int[] inRow = new int[65536];
+        int[] outRow = new int[65536];
+        List<long[]> inRows = new ArrayList<>();
+        List<long[]> outRows = new ArrayList<>();
+        BitSet used = new BitSet(65536);
+        Map<Endpoint, int[]> perDestination = new HashMap<>();
+        for (SocketRecord r : sockets) {
+            if (r.protocol() != Protocol.TCP) {
+                continue;
+            }
+            int localPort = r.local().port();
+            if (ephemeral != null && ephemeral.contains(localPort)) {
+                used.set(localPort);
+            }
+            if (r.state() == SocketState.LISTEN) {
+                continue;
+            }
+            if (listenPort[localPort]) {
+                row(inRow, inRows, localPort)[r.state().ordinal()]++;
+            } else {
+                row(outRow, outRows, r.remote().port())[r.state().ordinal()]++;
+                if (ephemeral != null && ephemeral.contains(localPort)) {
+                    perDestination.computeIfAbsent(r.remote(), k -> new int[1])[0]++;
+                }
+            }
+        }
+        boolean allowList = !config.inboundPorts().isEmpty();
+        inbound = capped(inRows, allowList ? 0 : config.inboundPortsMax(),
+                allowList ? config.inboundPorts() : null);
+        outbound = capped(outRows, config.outboundPortsMax(), null);
+        ephemeralRange = ephemeral;
+        ephemeralUsed = used.cardinality();
+        int max = 0;
+        Endpoint busiest = null;
+        for (Map.Entry<Endpoint, int[]> e : perDestination.entrySet()) {
+            int n = e.getValue()[0];
+            if (n > max || n == max && busiest != null && e.getKey().toString().compareTo(busiest.toString()) < 0) {
+                max = n;
+                busiest = e.getKey();
+            }
+        }
+        ephemeralMaxPerDestination = max;
+        ephemeralBusiestDestination = busiest;
+    }
+
+    private static long[] row(int[] index, List<long[]> rows, int port) {
+        int i = index[port];
+        if (i == 0) {
+            long[] r = new long[STATES + 1];
+            r[STATES] = port;
+            rows.add(r);
+            index[port] = rows.size();
+            return r;
+        }
+        return rows.get(i - 1);
+    }
+
+    /** Keeps the busiest {@code max} ports (or exactly the allowed ones), summing the rest into "other". */
+    private static Map<String, long[]> capped(List<long[]> rows, int max, java.util.Set<Integer> allowed) {
+        List<long[]> sorted = new ArrayList<>(rows);
+        sorted.sort(Comparator.comparingLong(SocketSummary::total).reversed()
+                .thenComparingLong(r -> r[STATES]));
+        Map<String, long[]> out = new LinkedHashMap<>();
+        long[] other = null;
+        int kept = 0;
+        for (long[] r : sorted) {
+            int port = (int) r[STATES];
+            boolean keep = allowed != null ? allowed.contains(port) : kept < max;
+            if (keep) {
+                out.put(Integer.toString(port), r);
+                kept++;
+            } else {
+                if (other == null) {
+                    other = new long[STATES + 1];
+                }
+                for (int s = 0; s < STATES; s++) {
+                    other[s] += r[s];
+                }
+            }
+        }
+        if (other != null) {
+            out.put(OTHER, other);
+        }
+        return out;
+    }
+
+    private static long total(long[] row) {
+        long t = 0;
+        for (int s = 0; s < STATES; s++) {
+            t += row[s];
+        }
+        return t;
+    }
+}
