@@ -10,6 +10,7 @@ import io.connmon.parser.NetStatReader;
 import io.connmon.parser.SocketSources;
 import io.connmon.parser.SourceException;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -96,6 +97,10 @@ final class ServeCommand implements Runnable {
 
         SnapshotService service = new SnapshotService(choice.source(), new NetStatReader(source.procRoot), maxAge);
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        // Two of Micrometer's system meters break Prometheus naming rules (promtool: "_count" on a gauge,
+        // an abbreviated unit); process_cpu_usage and the JVM meters say the same without them.
+        registry.config().meterFilter(MeterFilter.deny(id -> id.getName().equals("system.cpu.count")
+                || id.getName().equals("process.cpu.time")));
         registry.getPrometheusRegistry().register(new SocketMetrics(service, metricsConfig, BuildInfo.version()));
         SelfMetrics self = new SelfMetrics();
         self.bindTo(registry);
