@@ -72,5 +72,15 @@ wait_for 5 bash -c "ss -tlnH | grep -q ':$port '"
 timeout 20 "$connmon" serve --listen "127.0.0.1:$port" > "$work/out" 2> "$work/err"; rc=$?
 kill "$blocker" 2>/dev/null
 check "serve on a port in use exits 1 with one line" bash -c "[ $rc -eq 1 ] && grep -q 'cannot listen on 127.0.0.1:$port' '$work/err' && ! grep -q 'at java' '$work/err'"
+sport=$(free_port)
+"$connmon" serve --listen "127.0.0.1:$sport" > "$work/serve.out" 2> "$work/serve.err" &
+spid=$!
+wait_for 30 curl -sf "http://127.0.0.1:$sport/-/ready"
+start=$(date +%s%N)
+kill -TERM "$spid"
+wait "$spid"; rc=$?
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+check "SIGTERM stops serve within a second (${ms} ms, exit $rc)" [ "$ms" -lt 1000 -a "$rc" -eq 143 ]
+check "serve logs one concise line per event, no stack trace" bash -c "grep -q '^INFO connmon: listening\|^INFO connmon: connmon .* listening on http://127.0.0.1:$sport' '$work/serve.err' && ! grep -q '^\s*at ' '$work/serve.err'"
 check "connmon version prints the version" bash -c "'$connmon' version | grep -qE '^connmon [0-9]'"
 finish
