@@ -7,6 +7,7 @@ import io.connmon.exporter.SnapshotService;
 import io.connmon.exporter.SocketQuery;
 import io.connmon.exporter.NetstatTable;
 import io.connmon.parser.NetStatReader;
+import io.connmon.parser.SocketOwners;
 import io.connmon.parser.SocketSources;
 import io.connmon.parser.SocketState;
 import io.connmon.parser.SourceException;
@@ -55,6 +56,10 @@ final class ListCommand implements Runnable {
     @Option(names = "--port", paramLabel = "PORT", description = "Only sockets with this port on either side.")
     Integer port;
 
+    @Option(names = {"-p", "--programs"}, description = "Show the PID/Program name owning each socket "
+            + "(other users' processes need root or CAP_SYS_PTRACE).")
+    boolean programs;
+
     @Option(names = "--json", description = "Print the /snapshot JSON document instead of a table.")
     boolean json;
 
@@ -97,7 +102,8 @@ final class ListCommand implements Runnable {
         SocketSources.Choice choice = source.choose();
         Snapshot snapshot;
         try (var src = choice.source()) {
-            snapshot = new SnapshotService(src, new NetStatReader(source.procRoot), Duration.ZERO).current();
+            SocketOwners owners = programs ? new SocketOwners(source.procRoot, Duration.ofMinutes(1)) : null;
+            snapshot = new SnapshotService(src, new NetStatReader(source.procRoot), Duration.ZERO, owners).current();
         } catch (SourceException e) {
             throw new Main.UserError(e.getMessage(), 1);
         }
@@ -111,6 +117,6 @@ final class ListCommand implements Runnable {
             }
             return;
         }
-        NetstatTable.write(snapshot.sockets(), query, -1, System.out);
+        NetstatTable.write(snapshot.sockets(), query, -1, System.out, programs ? snapshot.attribution() : null);
     }
 }

@@ -7,6 +7,7 @@ import io.connmon.exporter.SelfMetrics;
 import io.connmon.exporter.SnapshotService;
 import io.connmon.exporter.SocketMetrics;
 import io.connmon.parser.NetStatReader;
+import io.connmon.parser.SocketOwners;
 import io.connmon.parser.SocketSources;
 import io.connmon.parser.SourceException;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
@@ -71,6 +72,18 @@ final class ServeCommand implements Runnable {
                     + "Env CONNMON_OUTBOUND_PORTS_MAX. Default: ${DEFAULT-VALUE}.")
     int outboundPortsMax;
 
+    @Option(names = "--attribution", paramLabel = "on|off", arity = "0..1", fallbackValue = "true",
+            defaultValue = "${env:CONNMON_ATTRIBUTION:-false}", converter = OnOff.class,
+            description = "Find the process owning each socket (netstat -p). Other users' processes need "
+                    + "CAP_SYS_PTRACE. Env CONNMON_ATTRIBUTION. Default: off.")
+    boolean attribution;
+
+    @Option(names = "--attribution-budget", paramLabel = "DURATION",
+            defaultValue = "${env:CONNMON_ATTRIBUTION_BUDGET:-250ms}", converter = DurationConverter.class,
+            description = "Most time one collection spends reading /proc/PID/fd; the rest waits for the next. "
+                    + "Env CONNMON_ATTRIBUTION_BUDGET. Default: ${DEFAULT-VALUE}.")
+    Duration attributionBudget;
+
     @Option(names = "--log-level", paramLabel = "LEVEL", defaultValue = "${env:CONNMON_LOG_LEVEL:-info}",
             description = "error, warn, info or debug. Env CONNMON_LOG_LEVEL. Default: ${DEFAULT-VALUE}.")
     String logLevel;
@@ -95,7 +108,9 @@ final class ServeCommand implements Runnable {
         SocketSources.Choice choice = source.choose();
         LOG.info(choice.reason());
 
-        SnapshotService service = new SnapshotService(choice.source(), new NetStatReader(source.procRoot), maxAge);
+        SocketOwners owners = attribution ? new SocketOwners(source.procRoot, attributionBudget) : null;
+        SnapshotService service = new SnapshotService(choice.source(), new NetStatReader(source.procRoot), maxAge,
+                owners);
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         // Two of Micrometer's system meters break Prometheus naming rules (promtool: "_count" on a gauge,
         // an abbreviated unit); process_cpu_usage and the JVM meters say the same without them.
@@ -138,6 +153,14 @@ final class ServeCommand implements Runnable {
             var s = service.current();
             LOG.info("first collection: " + s.sockets().size() + " sockets in "
                     + s.collectionTime().toMillis() + " ms");
+            if (owners != null) {
+                LOG.info("attribution on: " + s.attribution().attributed() + " sockets attributed, "
+                        + s.attribution().unattributed() + " not (yet)");
+                if (owners.deniedProcesses() > 0) {
+                    LOG.warning("attribution: cannot read the descriptors of " + owners.deniedProcesses()
+                            + " processes of other users (needs CAP_SYS_PTRACE): their sockets stay unattributed");
+                }
+            }
         } catch (SourceException e) {
             LOG.warning("first collection failed: " + e.getMessage());
         }

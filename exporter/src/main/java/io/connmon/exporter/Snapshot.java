@@ -1,5 +1,6 @@
 package io.connmon.exporter;
 
+import io.connmon.parser.Attribution;
 import io.connmon.parser.NetStats;
 import io.connmon.parser.SocketRecord;
 import io.connmon.parser.SocketTable;
@@ -17,9 +18,16 @@ import java.util.List;
  * @param stats the protocol counters, sockstat and the ephemeral port range
  * @param collectionTime how long the collection took
  * @param monotonicNanos {@link System#nanoTime()} when the collection finished, for ages immune to clock steps
+ * @param attribution which process owns each socket ({@link Attribution#NONE} when attribution is off)
  */
 public record Snapshot(Instant timestamp, String host, SocketTable table, NetStats stats, Duration collectionTime,
-        long monotonicNanos) {
+        long monotonicNanos, Attribution attribution) {
+
+    /** A snapshot without process attribution. */
+    public Snapshot(Instant timestamp, String host, SocketTable table, NetStats stats, Duration collectionTime,
+            long monotonicNanos) {
+        this(timestamp, host, table, stats, collectionTime, monotonicNanos, Attribution.NONE);
+    }
 
     /** The sockets, in source order. */
     public List<SocketRecord> sockets() {

@@ -3,9 +3,11 @@ package io.connmon.exporter;
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import io.connmon.parser.Attribution;
 import io.connmon.parser.Endpoint;
 import io.connmon.parser.Family;
 import io.connmon.parser.Protocol;
+import io.connmon.parser.SocketOwner;
 import io.connmon.parser.SocketRecord;
 import io.connmon.parser.SocketState;
 import java.io.IOException;
@@ -39,10 +41,11 @@ public final class SnapshotJson {
     /** Writes the document to {@code out} (not closed); {@code pretty} indents it for people. */
     public static void write(Snapshot s, SocketQuery q, OutputStream out, boolean pretty) throws IOException {
         List<SocketRecord> sockets = s.sockets();
+        Attribution owners = s.attribution();
         long[][][] counts = new long[Protocol.values().length][Family.values().length][STATES.length];
         long total = 0;
         for (SocketRecord r : sockets) {
-            if (q.test(r)) {
+            if (q.test(r, owners.ownerOf(r))) {
                 counts[r.protocol().ordinal()][r.family().ordinal()][r.state().ordinal()]++;
                 total++;
             }
@@ -83,8 +86,11 @@ public final class SnapshotJson {
                     break;
                 }
                 if (q.test(r)) {
-                    writeSocket(g, r);
-                    written++;
+                    SocketOwner owner = owners.ownerOf(r);
+                    if (q.test(r, owner)) {
+                        writeSocket(g, r, owner);
+                        written++;
+                    }
                 }
             }
             g.writeEndArray();
@@ -92,7 +98,7 @@ public final class SnapshotJson {
         }
     }
 
-    private static void writeSocket(JsonGenerator g, SocketRecord r) throws IOException {
+    private static void writeSocket(JsonGenerator g, SocketRecord r, SocketOwner owner) throws IOException {
         g.writeStartObject();
         g.writeStringField("protocol", r.protocol().label());
         g.writeStringField("family", r.family().label());
@@ -107,6 +113,15 @@ public final class SnapshotJson {
             g.writeNumberField("uid", r.uid());
         }
         g.writeNumberField("inode", r.inode());
+        if (owner == null) {
+            g.writeNullField("pid");
+            g.writeNullField("process");
+            g.writeNullField("unit");
+        } else {
+            g.writeNumberField("pid", owner.pid());
+            g.writeStringField("process", owner.process());
+            g.writeStringField("unit", owner.unit());
+        }
         g.writeEndObject();
     }
 

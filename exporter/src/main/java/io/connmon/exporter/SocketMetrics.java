@@ -79,7 +79,8 @@ public final class SocketMetrics implements MultiCollector {
 
     List<MetricSnapshot> build(Snapshot s) {
         NetStats stats = s.stats();
-        SocketSummary sum = new SocketSummary(s.sockets(), stats.ephemeralPorts(), config);
+        boolean attributing = s.attribution().enabled();
+        SocketSummary sum = new SocketSummary(s.sockets(), stats.ephemeralPorts(), config, s.attribution());
         List<MetricSnapshot> out = new ArrayList<>();
 
         GaugeSnapshot.Builder sockets = GaugeSnapshot.builder().name("connmon_sockets")
@@ -106,8 +107,11 @@ public final class SocketMetrics implements MultiCollector {
         GaugeSnapshot.Builder backlog = GaugeSnapshot.builder().name("connmon_listener_accept_queue_limit")
                 .help("The accept queue's limit (the listen backlog) of a TCP listener.");
         for (SocketSummary.Listener l : sum.listeners) {
-            String[] labels = {"protocol", l.protocol.label(), "address", l.local.address(),
-                "port", Integer.toString(l.local.port())};
+            String[] labels = attributing
+                    ? new String[] {"protocol", l.protocol.label(), "address", l.local.address(),
+                        "port", Integer.toString(l.local.port()), "process", l.process == null ? "unknown" : l.process}
+                    : new String[] {"protocol", l.protocol.label(), "address", l.local.address(),
+                        "port", Integer.toString(l.local.port())};
             listeners.dataPoint(point(l.sockets, labels));
             if (l.protocol == Protocol.TCP) {
                 String[] tcp = {"address", l.local.address(), "port", Integer.toString(l.local.port())};
@@ -125,6 +129,28 @@ public final class SocketMetrics implements MultiCollector {
                 "TCP connections to local ports that have a listener, by local port and state.", sum.inbound));
         out.add(portFamily("connmon_outbound_connections",
                 "TCP connections from local ports without a listener, by remote port and state.", sum.outbound));
+
+        if (attributing) {
+            GaugeSnapshot.Builder byProcess = GaugeSnapshot.builder().name("connmon_process_connections")
+                    .help("TCP connections (listeners excluded) by owning process name and state; the busiest "
+                            + "processes one by one, the rest as process=\"other\".");
+            for (Map.Entry<String, long[]> e : sum.byProcess.entrySet()) {
+                for (SocketState st : STATES) {
+                    long n = e.getValue()[st.ordinal()];
+                    if (n > 0) {
+                        byProcess.dataPoint(point(n, "process", e.getKey(), "state", st.label()));
+                    }
+                }
+            }
+            out.add(byProcess.build());
+            out.add(gauge("connmon_unattributed_sockets",
+                    "Sockets with an inode whose owning process was not found (another user's process without "
+                            + "CAP_SYS_PTRACE, or not scanned yet).", null,
+                    point(s.attribution().unattributed())));
+            out.add(gauge("connmon_attribution_complete",
+                    "1 if every process was scanned up to date in the last collection, 0 if the budget ran out.",
+                    null, point(s.attribution().complete() ? 1 : 0)));
+        }
 
         GaugeSnapshot.Builder sendQ = GaugeSnapshot.builder().name("connmon_send_queue_bytes").unit(Unit.BYTES)
                 .help("Bytes in send queues, summed by protocol (listeners excluded).");

@@ -2,6 +2,7 @@ package io.connmon.exporter;
 
 import io.connmon.parser.Family;
 import io.connmon.parser.Protocol;
+import io.connmon.parser.SocketOwner;
 import io.connmon.parser.SocketRecord;
 import io.connmon.parser.SocketState;
 import java.util.ArrayList;
@@ -26,16 +27,41 @@ import java.util.function.Predicate;
  * @param remotePort the remote port, or -1
  * @param address an address range either side must lie in, or {@code null}
  * @param limit the most sockets to list, or -1 for all
+ * @param pid the owning process id, or -1 (needs process attribution)
+ * @param process the owning process name, or {@code null} (needs process attribution)
  */
 public record SocketQuery(Set<Protocol> protocols, Set<Family> families, Set<SocketState> states, int port,
-        int localPort, int remotePort, AddressRange address, int limit) implements Predicate<SocketRecord> {
+        int localPort, int remotePort, AddressRange address, int limit, int pid, String process)
+        implements Predicate<SocketRecord> {
 
     /** Matches everything. */
     public static final SocketQuery ALL = new SocketQuery(Set.of(), Set.of(), Set.of(), -1, -1, -1, null, -1);
 
     /** The parameters {@link #parse} knows. */
-    public static final List<String> PARAMETERS =
-            List.of("protocol", "family", "state", "port", "local_port", "remote_port", "address", "limit");
+    public static final List<String> PARAMETERS = List.of("protocol", "family", "state", "port", "local_port",
+            "remote_port", "address", "limit", "pid", "process");
+
+    /** A query without owner conditions. */
+    public SocketQuery(Set<Protocol> protocols, Set<Family> families, Set<SocketState> states, int port,
+            int localPort, int remotePort, AddressRange address, int limit) {
+        this(protocols, families, states, port, localPort, remotePort, address, limit, -1, null);
+    }
+
+    /** Whether the query has conditions on the owning process. */
+    public boolean needsOwner() {
+        return pid >= 0 || process != null;
+    }
+
+    /** Whether the socket, owned by {@code owner} (null if unknown), matches. */
+    public boolean test(SocketRecord r, SocketOwner owner) {
+        if (pid >= 0 && (owner == null || owner.pid() != pid)) {
+            return false;
+        }
+        if (process != null && (owner == null || !owner.process().equals(process))) {
+            return false;
+        }
+        return test(r);
+    }
 
     public SocketQuery {
         protocols = protocols.isEmpty() ? Set.of() : Set.copyOf(protocols);
@@ -43,6 +69,7 @@ public record SocketQuery(Set<Protocol> protocols, Set<Family> families, Set<Soc
         states = states.isEmpty() ? Set.of() : Set.copyOf(states);
     }
 
+    /** Whether the socket matches the conditions other than those on its owner. */
     @Override
     public boolean test(SocketRecord r) {
         return (protocols.isEmpty() || protocols.contains(r.protocol()))
@@ -116,7 +143,24 @@ public record SocketQuery(Set<Protocol> protocols, Set<Family> families, Set<Soc
                 throw bad("limit", l, "a whole number, 0 or more");
             }
         }
-        return new SocketQuery(protocols, families, states, port, localPort, remotePort, address, limit);
+        int pid = -1;
+        String p = single(params, "pid");
+        if (p != null) {
+            try {
+                pid = Integer.parseInt(p);
+            } catch (NumberFormatException e) {
+                pid = -2;
+            }
+            if (pid < 1) {
+                throw bad("pid", p, "a process id, 1 or more");
+            }
+        }
+        String process = single(params, "process");
+        if (process != null && process.isEmpty()) {
+            throw bad("process", process, "a process name as ps shows it (comm), such as nginx");
+        }
+        return new SocketQuery(protocols, families, states, port, localPort, remotePort, address, limit, pid,
+                process);
     }
 
     static final String STATE_NAMES = "one of established, syn_sent, syn_recv, fin_wait1, fin_wait2, time_wait, "

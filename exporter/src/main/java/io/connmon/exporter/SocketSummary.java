@@ -1,9 +1,11 @@
 package io.connmon.exporter;
 
+import io.connmon.parser.Attribution;
 import io.connmon.parser.Endpoint;
 import io.connmon.parser.Family;
 import io.connmon.parser.PortRange;
 import io.connmon.parser.Protocol;
+import io.connmon.parser.SocketOwner;
 import io.connmon.parser.SocketRecord;
 import io.connmon.parser.SocketState;
 import java.util.ArrayList;
@@ -40,11 +42,14 @@ final class SocketSummary {
     final int ephemeralUsed;
     final int ephemeralMaxPerDestination;
     final Endpoint ephemeralBusiestDestination;
+    /** TCP connections (LISTEN excluded) by owning process name and state ordinal; empty without attribution. */
+    final Map<String, long[]> byProcess;
 
     /** One listening address:port; several SO_REUSEPORT sockets fold into one. */
     static final class Listener {
         final Protocol protocol;
         final Endpoint local;
+        String process;
         long sockets;
         long acceptQueue;
         long backlog;
@@ -56,6 +61,10 @@ final class SocketSummary {
     }
 
     SocketSummary(List<SocketRecord> sockets, PortRange ephemeral, MetricsConfig config) {
+        this(sockets, ephemeral, config, Attribution.NONE);
+    }
+
+    SocketSummary(List<SocketRecord> sockets, PortRange ephemeral, MetricsConfig config, Attribution owners) {
         boolean[] listenPort = new boolean[65536];
         Map<Endpoint, Listener> tcpListeners = new LinkedHashMap<>();
         Map<Endpoint, Listener> udpListeners = new LinkedHashMap<>();
@@ -67,6 +76,10 @@ final class SocketSummary {
                 Map<Endpoint, Listener> m = r.protocol() == Protocol.TCP ? tcpListeners : udpListeners;
                 Listener l = m.computeIfAbsent(r.local(), e -> new Listener(r.protocol(), e));
                 l.sockets++;
+                if (l.process == null && owners.enabled()) {
+                    SocketOwner o = owners.ownerOf(r);
+                    l.process = o == null ? null : o.process();
+                }
                 if (r.protocol() == Protocol.TCP) {
                     listenPort[r.local().port()] = true;
                     l.acceptQueue += r.receiveQueue();
@@ -140,6 +153,19 @@ final class SocketSummary {
         }
         ephemeralMaxPerDestination = max;
         ephemeralBusiestDestination = busiest;
+
+        Map<String, long[]> perProcess = new HashMap<>();
+        if (owners.enabled()) {
+            for (SocketRecord r : sockets) {
+                if (r.protocol() == Protocol.TCP && r.state() != SocketState.LISTEN) {
+                    SocketOwner o = owners.ownerOf(r);
+                    if (o != null) {
+                        perProcess.computeIfAbsent(o.process(), k -> new long[STATES])[r.state().ordinal()]++;
+                    }
+                }
+            }
+        }
+        byProcess = cappedByName(perProcess, config.processesMax());
     }
 
     private static long[] row(int[] index, List<long[]> rows, int port) {
@@ -181,6 +207,39 @@ final class SocketSummary {
             out.put(OTHER, other);
         }
         return out;
+    }
+
+    /** Keeps the {@code max} names with the most sockets, summing the rest into "other". */
+    private static Map<String, long[]> cappedByName(Map<String, long[]> rows, int max) {
+        List<Map.Entry<String, long[]>> sorted = new ArrayList<>(rows.entrySet());
+        sorted.sort(Comparator.comparingLong((Map.Entry<String, long[]> e) -> -sum(e.getValue()))
+                .thenComparing(Map.Entry::getKey));
+        Map<String, long[]> out = new LinkedHashMap<>();
+        long[] other = null;
+        for (Map.Entry<String, long[]> e : sorted) {
+            if (out.size() < max && !e.getKey().equals(OTHER)) {
+                out.put(e.getKey(), e.getValue());
+            } else {
+                if (other == null) {
+                    other = new long[STATES];
+                }
+                for (int s = 0; s < STATES; s++) {
+                    other[s] += e.getValue()[s];
+                }
+            }
+        }
+        if (other != null) {
+            out.put(OTHER, other);
+        }
+        return out;
+    }
+
+    private static long sum(long[] row) {
+        long t = 0;
+        for (long v : row) {
+            t += v;
+        }
+        return t;
     }
 
     private static long total(long[] row) {

@@ -1,0 +1,297 @@
+package io.connmon.parser;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.TreeMap;
+
+/**
+ * Finds the process that owns each socket, the way {@code netstat -p} does (a socket's inode appears as the
+ * link target {@code socket:[INODE]} under {@code /proc/PID/fd}), without walking every descriptor of every
+ * process at every collection.
+ *
+ * <p>It keeps, per live process, the socket inodes it holds and its descriptor count. At each
+ * {@link #resolve(SocketTable)} it lists the pids (cheap), drops processes that are gone, and rescans only those
+ * that are new or whose descriptor count changed (the size of {@code /proc/PID/fd}, which Linux 6.2 and later
+ * report; on older kernels a process is rescanned when the table holds sockets nobody is known to own). The
+ * scans of one call stop at a time budget and go on at the next call, so a collection never waits on a full
+ * walk. What it keeps is bounded by the live processes and their sockets.
+ *
+ * <p>Reading another user's {@code /proc/PID/fd} needs CAP_SYS_PTRACE (or root); without it those sockets stay
+ * unattributed, counted in {@link Attribution#unattributed()} and in {@link #deniedProcesses()}.
+ *
+ * <p>Not thread-safe: one collection at a time calls it.
+ */
+public final class SocketOwners {
+
+    private static final long[] NO_INODES = new long[0];
+
+    private final Path procRoot;
+    private final long budgetNanos;
+    private final TreeMap<Integer, Proc> procs = new TreeMap<>();
+    private boolean fdCountKnown;
+    private int denied;
+    private long scans;
+
+    /** Per-process state, kept between calls. */
+    private static final class Proc {
+        final int pid;
+        long fdCount = -2; // -2: never looked at
+        long[] inodes = NO_INODES;
+        SocketOwner owner;
+        boolean denied;
+        boolean scanned;
+        long scannedAt;
+
+        Proc(int pid) {
+            this.pid = pid;
+        }
+    }
+
+    /**
+     * @param procRoot the proc file system ({@code /proc})
+     * @param budget how long one {@link #resolve} may spend scanning descriptors
+     */
+    public SocketOwners(Path procRoot, Duration budget) {
+        this.procRoot = procRoot;
+        this.budgetNanos = budget.toNanos();
+    }
+
+    /** Processes whose descriptors could not be read for want of privilege, at the last call. */
+    public int deniedProcesses() {
+        return denied;
+    }
+
+    /** Process scans done so far (a scan reads one process's descriptors). */
+    public long scans() {
+        return scans;
+    }
+
+    /** Finds the owners of the table's sockets. Never throws; what cannot be read stays unattributed. */
+    public Attribution resolve(SocketTable table) {
+        long deadline = System.nanoTime() + budgetNanos;
+        List<Integer> pids = listPids();
+        procs.keySet().retainAll(new java.util.HashSet<>(pids));
+
+        // What changed: new processes first, then those whose descriptor count moved.
+        List<Proc> fresh = new ArrayList<>();
+        List<Proc> changed = new ArrayList<>();
+        boolean anyCount = false;
+        for (int pid : pids) {
+            Proc p = procs.get(pid);
+            long count = fdCount(pid);
+            anyCount |= count > 0;
+            if (p == null) {
+                p = new Proc(pid);
+                procs.put(pid, p);
+                p.fdCount = count;
+                fresh.add(p);
+            } else if (count != p.fdCount) {
+                p.fdCount = count;
+                changed.add(p);
+            } else if (!p.scanned) {
+                changed.add(p); // ran out of budget before its first scan
+            }
+        }
+        fdCountKnown |= anyCount;
+        boolean complete = scanAll(fresh, deadline) & scanAll(changed, deadline);
+
+        LongIntMap index = new LongIntMap(table.sockets().size());
+        List<SocketOwner> owners = new ArrayList<>();
+        buildIndex(index, owners);
+        long[] counts = count(table, index);
+
+        if (counts[1] > 0 && !fdCountKnown) {
+            // No descriptor counts from this kernel: look for the missing owners, least recently scanned first.
+            List<Proc> stale = new ArrayList<>(procs.values());
+            stale.removeIf(p -> p.denied);
+            stale.sort((a, b) -> Long.compare(a.scannedAt, b.scannedAt));
+            complete &= scanAll(stale, deadline);
+            index.clear();
+            owners.clear();
+            buildIndex(index, owners);
+            counts = count(table, index);
+        }
+        int d = 0;
+        for (Proc p : procs.values()) {
+            if (p.denied) {
+                d++;
+            }
+        }
+        denied = d;
+        return new Attribution(index, owners, counts[0], counts[1], complete, true);
+    }
+
+    private void buildIndex(LongIntMap index, List<SocketOwner> owners) {
+        for (Proc p : procs.values()) { // pid order: a socket shared after fork goes to the lowest pid
+            if (p.inodes.length == 0 || p.owner == null) {
+                continue;
+            }
+            int i = owners.size();
+            boolean used = false;
+            for (long inode : p.inodes) {
+                used |= index.putIfAbsent(inode, i);
+            }
+            if (used) {
+                owners.add(p.owner);
+            }
+        }
+    }
+
+    private static long[] count(SocketTable table, LongIntMap index) {
+        long attributed = 0;
+        long unattributed = 0;
+        for (SocketRecord r : table.sockets()) {
+            if (r.inode() != 0) {
+                if (index.get(r.inode(), -1) >= 0) {
+                    attributed++;
+                } else {
+                    unattributed++;
+                }
+            }
+        }
+        return new long[] {attributed, unattributed};
+    }
+
+    private boolean scanAll(List<Proc> list, long deadline) {
+        for (Proc p : list) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            scan(p);
+        }
+        return true;
+    }
+
+    private void scan(Proc p) {
+        scans++;
+        p.scannedAt = scans;
+        p.scanned = true;
+        Path dir = procRoot.resolve(Integer.toString(p.pid));
+        long[] found = new long[16];
+        int n = 0;
+        try (DirectoryStream<Path> fds = Files.newDirectoryStream(dir.resolve("fd"))) {
+            for (Path fd : fds) {
+                long inode;
+                try {
+                    inode = socketInode(Files.readSymbolicLink(fd).toString());
+                } catch (IOException e) {
+                    continue; // closed meanwhile
+                }
+                if (inode > 0) {
+                    if (n == found.length) {
+                        found = Arrays.copyOf(found, n * 2);
+                    }
+                    found[n++] = inode;
+                }
+            }
+            p.denied = false;
+        } catch (AccessDeniedException e) {
+            p.denied = true;
+            p.inodes = NO_INODES;
+            return;
+        } catch (IOException | SecurityException e) {
+            p.inodes = NO_INODES; // the process is gone
+            return;
+        }
+        p.inodes = n == 0 ? NO_INODES : Arrays.copyOf(found, n);
+        if (n > 0) {
+            p.owner = new SocketOwner(p.pid, readComm(dir), unitOf(readSmall(dir.resolve("cgroup"))));
+        }
+    }
+
+    /** The inode of a {@code socket:[12345]} link target, or -1 for anything else. */
+    static long socketInode(String target) {
+        if (!target.startsWith("socket:[") || !target.endsWith("]")) {
+            return -1;
+        }
+        long v = 0;
+        for (int i = 8; i < target.length() - 1; i++) {
+            char c = target.charAt(i);
+            if (c < '0' || c > '9' || v > Long.MAX_VALUE / 10) {
+                return -1;
+            }
+            v = v * 10 + (c - '0');
+        }
+        return v == 0 ? -1 : v;
+    }
+
+    /**
+     * The unit or container of a process from its {@code /proc/PID/cgroup}: the last element of the cgroup v2
+     * path ({@code 0::/system.slice/nginx.service} is {@code nginx.service}), or of the first v1 hierarchy that
+     * names one; {@code null} for the root cgroup or unreadable text.
+     */
+    static String unitOf(String cgroup) {
+        if (cgroup == null) {
+            return null;
+        }
+        String best = null;
+        for (String line : cgroup.split("\n")) {
+            int second = line.indexOf(':', line.indexOf(':') + 1);
+            if (second < 0) {
+                continue;
+            }
+            String path = line.substring(second + 1).trim();
+            int slash = path.lastIndexOf('/');
+            String last = slash >= 0 ? path.substring(slash + 1) : path;
+            if (last.isEmpty()) {
+                continue;
+            }
+            if (line.startsWith("0::")) {
+                return last; // cgroup v2: authoritative
+            }
+            if (best == null) {
+                best = last;
+            }
+        }
+        return best;
+    }
+
+    private String readComm(Path dir) {
+        String comm = readSmall(dir.resolve("comm"));
+        return comm == null || comm.isBlank() ? "?" : comm.strip();
+    }
+
+    private static String readSmall(Path file) {
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] b = in.readNBytes(8192);
+            return new String(b, StandardCharsets.UTF_8);
+        } catch (IOException | SecurityException e) {
+            return null;
+        }
+    }
+
+    private long fdCount(int pid) {
+        try {
+            return Files.readAttributes(procRoot.resolve(pid + "/fd"), BasicFileAttributes.class).size();
+        } catch (IOException | SecurityException e) {
+            return -1;
+        }
+    }
+
+    private List<Integer> listPids() {
+        List<Integer> pids = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(procRoot)) {
+            for (Path p : ds) {
+                String name = p.getFileName().toString();
+                if (!name.isEmpty() && name.chars().allMatch(c -> c >= '0' && c <= '9') && name.length() < 10) {
+                    pids.add(Integer.parseInt(name));
+                }
+            }
+        } catch (IOException | SecurityException e) {
+            // nothing to attribute with
+        }
+        pids.sort(null);
+        return pids;
+    }
+}
