@@ -37,12 +37,20 @@ public final class NetStatParser {
             }
             String group = header.substring(0, colon);
             String values = lines[i + 1];
+            String[] names = header.substring(colon + 1).trim().split("\\s+");
+            if (!isName(group) || !allNames(names)) {
+                // A values line out of place ("Udp: 1 2") must not become counters named "1" and "2".
+                problems.add("line " + (i + 1) + ": expected a 'Group: names' line followed by its values");
+                continue;
+            }
             if (!values.startsWith(group + ":")) {
                 problems.add("line " + (i + 2) + ": expected the values of " + group);
+                if (!isHeader(values)) {
+                    i++; // nobody's header either: one problem for it is enough
+                }
                 continue;
             }
             i++;
-            String[] names = header.substring(colon + 1).trim().split("\\s+");
             String[] nums = values.substring(colon + 1).trim().split("\\s+");
             if (names.length != nums.length) {
                 problems.add("line " + (i + 1) + ": " + group + " has " + names.length + " names but "
@@ -73,7 +81,7 @@ public final class NetStatParser {
             }
             String[] f = line.split("\\s+");
             int six = f[0].indexOf('6');
-            if (f.length != 2 || six <= 0 || six == f[0].length() - 1) {
+            if (f.length != 2 || six <= 0 || six == f[0].length() - 1 || !isName(f[0])) {
                 problems.add("line " + (i + 1) + ": expected 'Group6Name value'");
                 continue;
             }
@@ -103,6 +111,10 @@ public final class NetStatParser {
             }
             Map<String, Long> g = out.computeIfAbsent(line.substring(0, colon), k -> new LinkedHashMap<>());
             for (int k = 0; k < f.length; k += 2) {
+                if (!isName(f[k])) {
+                    problems.add("line " + (i + 1) + ": expected a key, not '" + f[k] + "'");
+                    continue;
+                }
                 try {
                     g.put(f[k], Long.parseLong(f[k + 1]));
                 } catch (NumberFormatException e) {
@@ -110,6 +122,35 @@ public final class NetStatParser {
                 }
             }
         }
+    }
+
+    /** A counter or group name as the kernel writes them: a letter, then letters, digits or '_'. */
+    private static boolean isName(String s) {
+        if (s.isEmpty() || !Character.isLetter(s.charAt(0))) {
+            return false;
+        }
+        for (int i = 1; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (!(c < 128 && (Character.isLetterOrDigit(c) || c == '_'))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean isHeader(String line) {
+        int colon = line.indexOf(':');
+        return colon > 0 && isName(line.substring(0, colon))
+                && allNames(line.substring(colon + 1).trim().split("\\s+"));
+    }
+
+    private static boolean allNames(String[] names) {
+        for (String n : names) {
+            if (!isName(n)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** {@code ip_local_port_range}: two numbers, {@code 32768\t60999}; {@code null} with a problem if malformed. */

@@ -46,6 +46,7 @@ public final class ProcNetParser {
     // Cursor and results of the line in progress.
     private int pos;
     private int limit;
+    private int field; // where the field being parsed starts, for error messages
     private long high;
     private long low;
     private SocketRecord record;
@@ -89,10 +90,6 @@ public final class ProcNetParser {
             if (r == null) {
                 return skipToLineEnd(buf);
             }
-            // Past the inode: more columns may follow, separated by a space, then padding to the newline.
-            if (pos < limit && buf[pos] != ' ' && buf[pos] != '\n') {
-                return fail(buf, "inode: trailing garbage");
-            }
             int end = skipToLineEnd(buf);
             if (end != NEED_MORE) {
                 record = r;
@@ -106,86 +103,98 @@ public final class ProcNetParser {
     }
 
     private SocketRecord parseFields(byte[] buf) {
-        // sl
+        // Each field must end at a delimiter, so that "0000000G" fails as rx_queue rather than as the next field.
         skipSpaces(buf);
-        int start = pos;
+        field = pos;
         while (pos < limit && buf[pos] >= '0' && buf[pos] <= '9') {
             pos++;
         }
-        if (pos == start || !expect(buf, ':')) {
-            return failNull("sl: expected 'N:'");
+        if (pos == field || !expect(buf, ':')) {
+            return failNull(buf, "sl", "a slot number and ':'");
         }
         skipSpaces(buf);
-        if (!address(buf)) {
-            return failNull("local_address: expected " + addressDigits + " hex digits");
+        Endpoint local = endpoint(buf, "local_address");
+        if (local == null) {
+            return null;
         }
-        if (!expect(buf, ':')) {
-            return failNull("local_address: expected ':' before the port");
-        }
-        long port = hex(buf, 4, 4);
-        if (port < 0) {
-            return failNull("local_address: port is not 4 hex digits");
-        }
-        Endpoint local = endpoint((int) port);
         skipSpaces(buf);
-        if (!address(buf)) {
-            return failNull("rem_address: expected " + addressDigits + " hex digits");
+        Endpoint remote = endpoint(buf, "rem_address");
+        if (remote == null) {
+            return null;
         }
-        if (!expect(buf, ':')) {
-            return failNull("rem_address: expected ':' before the port");
-        }
-        port = hex(buf, 4, 4);
-        if (port < 0) {
-            return failNull("rem_address: port is not 4 hex digits");
-        }
-        Endpoint remote = endpoint((int) port);
         skipSpaces(buf);
+        field = pos;
         long st = hex(buf, 1, 2);
-        if (st < 0) {
-            return failNull("st: not a hex state");
+        if (st < 0 || !atDelimiter(buf)) {
+            return failNull(buf, "st", "1 or 2 hex digits");
         }
         skipSpaces(buf);
+        field = pos;
         long tx = hex(buf, 1, 16);
         if (tx < 0 || !expect(buf, ':')) {
-            return failNull("tx_queue: not hex");
+            return failNull(buf, "tx_queue", "hex digits and ':'");
         }
+        field = pos;
         long rx = hex(buf, 1, 16);
-        if (rx < 0) {
-            return failNull("rx_queue: not hex");
+        if (rx < 0 || !atDelimiter(buf)) {
+            return failNull(buf, "rx_queue", "hex digits");
         }
         skipSpaces(buf);
+        field = pos;
         long tr = hex(buf, 1, 2);
         if (tr < 0 || !expect(buf, ':')) {
-            return failNull("tr: not hex");
+            return failNull(buf, "tr", "1 or 2 hex digits and ':'");
         }
+        field = pos;
         long when = hex(buf, 1, 16);
-        if (when < 0) {
-            return failNull("tm->when: not hex");
+        if (when < 0 || !atDelimiter(buf)) {
+            return failNull(buf, "tm->when", "hex digits");
         }
         skipSpaces(buf);
+        field = pos;
         long retr = hex(buf, 1, 16);
-        if (retr < 0) {
-            return failNull("retrnsmt: not hex");
+        if (retr < 0 || !atDelimiter(buf)) {
+            return failNull(buf, "retrnsmt", "hex digits");
         }
         skipSpaces(buf);
+        field = pos;
         long uid = decimal(buf);
-        if (uid < 0) {
-            return failNull("uid: not a decimal number");
+        if (uid < 0 || !atDelimiter(buf)) {
+            return failNull(buf, "uid", "a decimal number");
         }
         skipSpaces(buf);
+        field = pos;
         if (pos < limit && buf[pos] == '-') {
             pos++; // timeout is a signed int; its value is not kept
         }
-        if (decimal(buf) < 0) {
-            return failNull("timeout: not a decimal number");
+        if (decimal(buf) < 0 || !atDelimiter(buf)) {
+            return failNull(buf, "timeout", "a decimal number");
         }
         skipSpaces(buf);
+        field = pos;
         long inode = decimal(buf);
-        if (inode < 0) {
-            return failNull("inode: not a decimal number");
+        // Past the inode, more columns may follow (ref, pointer, ...), then padding to the newline.
+        if (inode < 0 || !atDelimiter(buf)) {
+            return failNull(buf, "inode", "a decimal number");
         }
         SocketState state = protocol == Protocol.TCP ? SocketState.ofTcp((int) st) : SocketState.ofUdp((int) st);
         return new SocketRecord(protocol, family, state, local, remote, tx, rx, uid, inode, (int) tr, when, retr);
+    }
+
+    /** {@code ADDRESS:PORT}, or {@code null} with the error set. */
+    private Endpoint endpoint(byte[] buf, String name) {
+        field = pos;
+        if (!address(buf)) {
+            return failEndpoint(buf, name, addressDigits + " hex digits");
+        }
+        if (!expect(buf, ':')) {
+            return failEndpoint(buf, name, addressDigits + " hex digits and ':'");
+        }
+        long port = hex(buf, 4, 4);
+        if (port < 0 || !atDelimiter(buf)) {
+            return failEndpoint(buf, name, "a port of 4 hex digits");
+        }
+        return endpoint((int) port);
     }
 
     private Endpoint endpoint(int port) {
@@ -194,10 +203,8 @@ public final class ProcNetParser {
 
     /** Reads the address columns' hex words into {@link #high} and {@link #low}, in network order. */
     private boolean address(byte[] buf) {
-        if (limit - pos < addressDigits) {
-            pos = limit;
-            return false;
-        }
+        // No shortcut on the bytes left: jumping to the limit would step over the line's '\n', and a short last
+        // line would then be neither parsed nor counted. hex() stops at the newline (or the limit) by itself.
         if (family == Family.IPV4) {
             long w = hex(buf, 8, 8);
             if (w < 0) {
@@ -278,14 +285,30 @@ public final class ProcNetParser {
         return false;
     }
 
-    private SocketRecord failNull(String why) {
-        error = why;
+    /** Whether a field ends here: at a space, the line's end, or the end of the bytes read so far. */
+    private boolean atDelimiter(byte[] buf) {
+        return pos >= limit || buf[pos] == ' ' || buf[pos] == '\n';
+    }
+
+    /** Sets the error, naming the field and quoting what stands where it was expected; returns null. */
+    private SocketRecord failNull(byte[] buf, String name, String expected) {
+        StringBuilder sb = new StringBuilder(64).append(name).append(": expected ").append(expected)
+                .append(", got '");
+        for (int i = field; i < limit && i < field + 40 && buf[i] != ' ' && buf[i] != '\n'; i++) {
+            int c = buf[i] & 0xFF;
+            if (c >= 0x20 && c < 0x7F) {
+                sb.append((char) c);
+            } else {
+                sb.append(String.format("\\x%02x", c));
+            }
+        }
+        error = sb.append('\'').toString();
         return null;
     }
 
-    private int fail(byte[] buf, String why) {
-        error = why;
-        return skipToLineEnd(buf);
+    private Endpoint failEndpoint(byte[] buf, String name, String expected) {
+        failNull(buf, name, expected);
+        return null;
     }
 
     private int skipToLineEnd(byte[] buf) {

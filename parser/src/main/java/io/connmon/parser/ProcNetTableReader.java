@@ -46,6 +46,7 @@ public final class ProcNetTableReader {
         boolean header = true;
         boolean eof = false;
         boolean discarding = false; // inside an over-long line
+        boolean readFailed = false;
         while (true) {
             // Parse every whole line in buf[start, end).
             while (start < end) {
@@ -112,12 +113,23 @@ public final class ProcNetTableReader {
                 n = channel.read(bb);
             } catch (IOException e) {
                 error = "read failed after line " + (lineNo - 1) + ": " + e.getMessage();
+                readFailed = true;
                 n = -1;
             }
             if (n < 0) {
                 eof = true;
                 if (end > start && !discarding) {
-                    buf[end++] = '\n'; // the last line had no newline
+                    if (readFailed) {
+                        // The read stopped inside a line: its last field may be cut short (an inode of 11102
+                        // instead of 111020), so it is dropped rather than trusted.
+                        skipped++;
+                        if (problems.size() < FileReport.MAX_PROBLEMS) {
+                            problems.add("line " + lineNo + ": cut short by the read error");
+                        }
+                        start = end;
+                    } else {
+                        buf[end++] = '\n'; // the last line had no newline
+                    }
                 }
             } else {
                 end += n;

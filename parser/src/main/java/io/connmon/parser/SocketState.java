@@ -89,6 +89,10 @@ public enum SocketState {
                 return ESTABLISHED;
             case "SYN_RECEIVED":
                 return SYN_RECV;
+            case "FIN_WAIT_1": // ss prints FIN-WAIT-1, OSHI FIN_WAIT_1
+                return FIN_WAIT1;
+            case "FIN_WAIT_2":
+                return FIN_WAIT2;
             case "CLOSED":
                 return CLOSE;
             case "LISTENING":
