@@ -72,8 +72,8 @@ final class ServeCommand implements Runnable {
                     + "Env CONNMON_OUTBOUND_PORTS_MAX. Default: ${DEFAULT-VALUE}.")
     int outboundPortsMax;
 
-    @Option(names = "--attribution", paramLabel = "on|off", arity = "0..1", fallbackValue = "true",
-            defaultValue = "${env:CONNMON_ATTRIBUTION:-false}", converter = OnOff.class,
+    @Option(names = "--attribution", paramLabel = "on|off", arity = "1",
+            defaultValue = "${env:CONNMON_ATTRIBUTION:-off}", converter = OnOff.class,
             description = "Find the process owning each socket (netstat -p). Other users' processes need "
                     + "CAP_SYS_PTRACE. Env CONNMON_ATTRIBUTION. Default: off.")
     boolean attribution;

@@ -15,15 +15,16 @@ public record AddressRange(Family family, long high, long low, int prefix) {
     /** Parses an address literal with an optional {@code /prefix}; never looks a name up. */
     public static AddressRange parse(String text) {
         String addr = text;
-        int prefix = -1;
+        int prefix = -1; // none given
         int slash = text.indexOf('/');
         if (slash >= 0) {
             addr = text.substring(0, slash);
-            try {
-                prefix = Integer.parseInt(text.substring(slash + 1));
-            } catch (NumberFormatException e) {
+            String digits = text.substring(slash + 1);
+            // Digits only: "/-1" must not read as "no prefix", nor "/+8" as "/8".
+            if (digits.isEmpty() || digits.length() > 3 || !digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
                 throw new IllegalArgumentException("bad prefix length in '" + text + "'");
             }
+            prefix = Integer.parseInt(digits);
         }
         byte[] bytes = addr.indexOf(':') >= 0 ? ipv6(addr) : ipv4(addr);
         if (bytes == null) {

@@ -37,6 +37,9 @@ public final class HttpEndpoints implements AutoCloseable {
     static final int THREADS = 4;
     static final int QUEUE = 64;
 
+    /** When the request the current thread serves arrived ({@link System#nanoTime()}). */
+    private static final ThreadLocal<Long> ARRIVED = new ThreadLocal<>();
+
     private final HttpServer server;
     private final ThreadPoolExecutor executor;
 
@@ -60,11 +63,22 @@ public final class HttpEndpoints implements AutoCloseable {
                     return t;
                 }, new ThreadPoolExecutor.CallerRunsPolicy());
         executor.allowCoreThreadTimeOut(true);
-        server.setExecutor(executor);
+        // Note when each request arrived, before it waits for a worker: see SnapshotService.current(long).
+        server.setExecutor(task -> {
+            long arrived = System.nanoTime();
+            executor.execute(() -> {
+                ARRIVED.set(arrived);
+                try {
+                    task.run();
+                } finally {
+                    ARRIVED.remove();
+                }
+            });
+        });
         MetricsHandler metrics = new MetricsHandler(registry);
         server.createContext("/metrics", readOnly(exchange -> {
             try {
-                service.current(); // one collection, then every family renders from it
+                service.current(arrived()); // one collection, then every family renders from it
             } catch (SourceException e) {
                 // connmon_up and the error counter tell the story; the scrape still answers
             }
@@ -90,6 +104,11 @@ public final class HttpEndpoints implements AutoCloseable {
         }));
         server.start();
         return new HttpEndpoints(server, executor);
+    }
+
+    private static long arrived() {
+        Long t = ARRIVED.get();
+        return t == null ? System.nanoTime() : t;
     }
 
     /** The bound address (the port is the real one when 0 was asked for). */
@@ -199,7 +218,7 @@ public final class HttpEndpoints implements AutoCloseable {
             }
             Snapshot s;
             try {
-                s = service.current();
+                s = service.current(arrived());
             } catch (SourceException e) {
                 error(exchange, 503, "no snapshot: " + e.getMessage(), null, null);
                 return;

@@ -1,6 +1,8 @@
 package io.connmon.exporter;
 
+import io.connmon.parser.Attribution;
 import io.connmon.parser.Family;
+import io.connmon.parser.SocketOwner;
 import io.connmon.parser.SocketRecord;
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -9,7 +11,7 @@ import java.util.function.Predicate;
 
 /**
  * Renders sockets as {@code netstat -tan} does: Proto, Recv-Q, Send-Q, Local Address, Foreign Address, State.
- * Address columns widen to the longest address rather than cutting it.
+ * Address and queue columns widen to their longest value rather than cutting it or losing the alignment.
  *
  * <pre>
  * Proto Recv-Q Send-Q Local Address           Foreign Address         State
@@ -24,9 +26,20 @@ public final class NetstatTable {
 
     /** Writes a header and one line per matching socket, in snapshot order; returns the number of lines. */
     public static int write(List<SocketRecord> sockets, Predicate<SocketRecord> filter, int limit, PrintStream out) {
+        return write(sockets, filter, limit, out, null);
+    }
+
+    /**
+     * As {@link #write(List, Predicate, int, PrintStream)}, with netstat -p's {@code PID/Program name} column
+     * when {@code owners} is not null ({@code -} where the owner is not known).
+     */
+    public static int write(List<SocketRecord> sockets, Predicate<SocketRecord> filter, int limit, PrintStream out,
+            Attribution owners) {
         List<SocketRecord> rows = new ArrayList<>();
         int localWidth = "Local Address".length();
         int remoteWidth = "Foreign Address".length();
+        int receiveWidth = "Recv-Q".length();
+        int sendWidth = "Send-Q".length();
         for (SocketRecord r : sockets) {
             if (limit >= 0 && rows.size() >= limit) {
                 break;
@@ -35,19 +48,27 @@ public final class NetstatTable {
                 rows.add(r);
                 localWidth = Math.max(localWidth, r.local().toString().length());
                 remoteWidth = Math.max(remoteWidth, r.remote().toString().length());
+                receiveWidth = Math.max(receiveWidth, Long.toString(r.receiveQueue()).length());
+                sendWidth = Math.max(sendWidth, Long.toString(r.sendQueue()).length());
             }
         }
         // netstat's own widths are 23; keep them as the minimum so the look is familiar.
         localWidth = Math.max(localWidth, 23);
         remoteWidth = Math.max(remoteWidth, 23);
-        String format = "%-5s %6s %6s %-" + localWidth + "s %-" + remoteWidth + "s %s%n";
+        String format = "%-5s %" + receiveWidth + "s %" + sendWidth + "s %-" + localWidth + "s %-" + remoteWidth
+                + "s " + (owners == null ? "%s%s%n" : "%-12s%s%n");
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(format, "Proto", "Recv-Q", "Send-Q", "Local Address", "Foreign Address", "State")
-                .stripTrailing()).append('\n');
+        sb.append(String.format(format, "Proto", "Recv-Q", "Send-Q", "Local Address", "Foreign Address", "State",
+                owners == null ? "" : "PID/Program name").stripTrailing()).append('\n');
         for (SocketRecord r : rows) {
             String proto = r.protocol().label() + (r.family() == Family.IPV6 ? "6" : "");
+            String owner = "";
+            if (owners != null) {
+                SocketOwner o = owners.ownerOf(r);
+                owner = o == null ? "-" : o.toString();
+            }
             sb.append(String.format(format, proto, r.receiveQueue(), r.sendQueue(), r.local(), r.remote(),
-                    r.state().name()));
+                    r.state().name(), owner));
             if (sb.length() > 1 << 16) {
                 out.print(sb);
                 sb.setLength(0);

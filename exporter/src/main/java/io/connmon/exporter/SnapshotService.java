@@ -1,6 +1,8 @@
 package io.connmon.exporter;
 
+import io.connmon.parser.Attribution;
 import io.connmon.parser.NetStatReader;
+import io.connmon.parser.SocketOwners;
 import io.connmon.parser.NetStats;
 import io.connmon.parser.SocketSource;
 import io.connmon.parser.SocketTable;
@@ -41,6 +43,7 @@ public final class SnapshotService {
     private final Clock clock;
     private final String host;
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+    private SocketOwners owners;
 
     private final Object lock = new Object();
     private Snapshot last; // guarded by lock
@@ -50,7 +53,13 @@ public final class SnapshotService {
     private volatile String lastError;
 
     public SnapshotService(SocketSource source, NetStatReader stats, Duration maxAge) {
+        this(source, stats, maxAge, null);
+    }
+
+    /** A service that also attributes sockets to processes with {@code owners} (null: no attribution). */
+    public SnapshotService(SocketSource source, NetStatReader stats, Duration maxAge, SocketOwners owners) {
         this(source, stats::read, maxAge, Clock.systemUTC(), HostName.get());
+        this.owners = owners;
     }
 
     SnapshotService(SocketSource source, Supplier<NetStats> stats, Duration maxAge, Clock clock, String host) {
@@ -68,6 +77,16 @@ public final class SnapshotService {
         listeners.add(listener);
     }
 
+    /** Whether sockets are attributed to processes. */
+    public boolean attributing() {
+        return owners != null;
+    }
+
+    /** The attribution cache, or {@code null}. */
+    public SocketOwners owners() {
+        return owners;
+    }
+
     /** The source's name. */
     public String sourceName() {
         return source.name();
@@ -83,10 +102,22 @@ public final class SnapshotService {
      * @throws SourceException if no collection has ever succeeded and this one failed
      */
     public Snapshot current() throws SourceException {
+        return current(System.nanoTime());
+    }
+
+    /**
+     * As {@link #current()} for a request that arrived at {@code arrivedNanos} ({@link System#nanoTime()}) and may
+     * have waited for a thread since: a collection that finished after it arrived is served as if the request had
+     * joined it, so that requests queued behind a collection share it rather than start one each.
+     *
+     * @throws SourceException if no collection has ever succeeded and this one failed
+     */
+    public Snapshot current(long arrivedNanos) throws SourceException {
         CompletableFuture<Snapshot> flight;
         boolean collector = false;
         synchronized (lock) {
-            if (last != null && System.nanoTime() - last.monotonicNanos() < maxAge.toNanos()) {
+            if (last != null && (System.nanoTime() - last.monotonicNanos() < maxAge.toNanos()
+                    || last.monotonicNanos() - arrivedNanos >= 0)) {
                 return last;
             }
             if (inFlight == null) {
@@ -158,9 +189,11 @@ public final class SnapshotService {
         collections++;
         try {
             SocketTable table = source.collect();
+            Attribution attribution = owners == null ? Attribution.NONE : owners.resolve(table);
             NetStats netStats = stats.get();
             long end = System.nanoTime();
-            Snapshot s = new Snapshot(clock.instant(), host, table, netStats, Duration.ofNanos(end - start), end);
+            Snapshot s = new Snapshot(clock.instant(), host, table, netStats, Duration.ofNanos(end - start), end,
+                    attribution);
             for (Listener l : listeners) {
                 l.collected(s);
             }

@@ -105,7 +105,8 @@ public final class SocketMetrics implements MultiCollector {
         GaugeSnapshot.Builder acceptQueue = GaugeSnapshot.builder().name("connmon_listener_accept_queue")
                 .help("Connections waiting in a TCP listener's accept queue.");
         GaugeSnapshot.Builder backlog = GaugeSnapshot.builder().name("connmon_listener_accept_queue_limit")
-                .help("The accept queue's limit (the listen backlog) of a TCP listener.");
+                .help("The accept queue's limit (the listen backlog) of a TCP listener, where the source reports "
+                        + "it (/proc/net/tcp does not).");
         for (SocketSummary.Listener l : sum.listeners) {
             String[] labels = attributing
                     ? new String[] {"protocol", l.protocol.label(), "address", l.local.address(),
@@ -116,7 +117,9 @@ public final class SocketMetrics implements MultiCollector {
             if (l.protocol == Protocol.TCP) {
                 String[] tcp = {"address", l.local.address(), "port", Integer.toString(l.local.port())};
                 acceptQueue.dataPoint(point(l.acceptQueue, tcp));
-                backlog.dataPoint(point(l.backlog, tcp));
+                if (l.backlog > 0) { // /proc/net/tcp prints 0 (write_seq - snd_una) for listeners: unknown
+                    backlog.dataPoint(point(l.backlog, tcp));
+                }
             }
         }
         out.add(listeners.build());
