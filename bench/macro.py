@@ -1,0 +1,212 @@
+#!/usr/bin/env python3
+"""The macro benchmark: connmon side by side with cat, ss, netstat and node_exporter on real loopback sockets.
+
+For each socket count it starts bench/load/SocketLoad.java, a connmon daemon (max-age 0, so every scrape
+collects afresh), a second one with process attribution, and node_exporter with only its tcpstat collector,
+all on 127.0.0.1. Then it runs every contender once per round, in a rotating order, for several rounds, and
+reports the median and the spread (min-max) of each, their ratios to the floor (cat of the four /proc/net
+tables) and to node_exporter, and the daemons' peak resident memory. Results go to a markdown file and a PNG.
+
+    python3 bench/macro.py --sizes 10000,100000 --rounds 7 --markdown docs/performance-macro.md --plot docs/performance.png
+"""
+import argparse
+import http.client
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CONNMON = os.path.join(ROOT, "bin", "connmon")
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def http_get(port, path, timeout=60):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    c.request("GET", path)
+    r = c.getresponse()
+    body = r.read()
+    c.close()
+    if r.status != 200:
+        raise RuntimeError(f"GET {path} on {port}: {r.status}")
+    return body
+
+
+def wait_http(port, path, seconds):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            http_get(port, path, timeout=5)
+            return
+        except Exception:
+            time.sleep(0.2)
+    raise RuntimeError(f"nothing answers on 127.0.0.1:{port}{path}")
+
+
+def peak_rss_mib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0
+    return float("nan")
+
+
+def run_cmd(cmd):
+    subprocess.run(cmd, shell=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+
+
+def timed(fn):
+    t = time.perf_counter()
+    fn()
+    return time.perf_counter() - t
+
+
+def start_load(sockets, seconds):
+    env = dict(os.environ, SOCKETLOAD_SOURCE=os.path.join(ROOT, "bench/load/SocketLoad.java"))
+    p = subprocess.Popen(["java", "-Xmx64m", "-XX:+UseSerialGC", os.path.join(ROOT, "bench/load/SocketLoad.java"),
+                          "--sockets", str(sockets), "--seconds", str(seconds)],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
+    line = p.stdout.readline()
+    if not line.startswith("READY"):
+        p.kill()
+        raise RuntimeError(f"load generator failed: {line!r}")
+    return p
+
+
+def bench_size(n, rounds, seconds):
+    procs = []
+    try:
+        load = start_load(n, seconds)
+        procs.append(load)
+        time.sleep(1)
+        cport, aport, nport = free_port(), free_port(), free_port()
+        connmon = subprocess.Popen([CONNMON, "serve", "--listen", f"127.0.0.1:{cport}", "--max-age", "0"],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        procs.append(connmon)
+        attrib = subprocess.Popen([CONNMON, "serve", "--listen", f"127.0.0.1:{aport}", "--max-age", "0",
+                                   "--attribution", "on", "--attribution-budget", "60s"],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        procs.append(attrib)
+        node = subprocess.Popen(["prometheus-node-exporter", f"--web.listen-address=127.0.0.1:{nport}",
+                                 "--collector.disable-defaults", "--collector.tcpstat"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        procs.append(node)
+        for port, path in ((cport, "/-/ready"), (aport, "/-/ready"), (nport, "/metrics")):
+            wait_http(port, path, 120)
+        # The attribution daemon's first collection did the full first walk; its log line says how long.
+        first_attr = None
+        for line in attrib.stderr:
+            if "first collection" in line:
+                first_attr = float(line.split(" in ")[1].split(" ms")[0]) / 1000.0
+                break
+        tables = "/proc/net/tcp /proc/net/tcp6 /proc/net/udp /proc/net/udp6"
+        contenders = [
+            ("cat /proc/net/{tcp,tcp6,udp,udp6} (floor)", lambda: run_cmd(f"cat {tables} > /dev/null")),
+            ("ss -tanu", lambda: run_cmd("ss -tanu > /dev/null")),
+            ("netstat -tanu", lambda: run_cmd("netstat -tanu > /dev/null")),
+            ("node_exporter scrape (tcpstat)", lambda: http_get(nport, "/metrics")),
+            ("connmon /metrics (max-age 0)", lambda: http_get(cport, "/metrics")),
+            ("connmon /snapshot", lambda: http_get(cport, "/snapshot")),
+            ("connmon list -tuan (JVM start included)", lambda: run_cmd(f"{CONNMON} list -tuan > /dev/null")),
+            ("connmon /metrics with attribution", lambda: http_get(aport, "/metrics")),
+            ("netstat -tanup", lambda: run_cmd("netstat -tanup > /dev/null")),
+            ("ss -tanup", lambda: run_cmd("ss -tanup > /dev/null")),
+        ]
+        for _, fn in contenders:  # warm-up: JIT, page cache
+            for _ in range(2):
+                fn()
+        times = {name: [] for name, _ in contenders}
+        for r in range(rounds):
+            order = contenders[r % len(contenders):] + contenders[:r % len(contenders)]
+            for name, fn in order:
+                times[name].append(timed(fn))
+        rss = {"connmon": peak_rss_mib(connmon.pid), "connmon with attribution": peak_rss_mib(attrib.pid),
+               "node_exporter": peak_rss_mib(node.pid)}
+        return times, rss, first_attr
+    finally:
+        for p in reversed(procs):
+            p.terminate()
+        for p in procs:
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
+def fmt(s):
+    return f"{s * 1000:.0f} ms" if s >= 0.01 else f"{s * 1000:.1f} ms"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", default="10000,100000")
+    ap.add_argument("--rounds", type=int, default=7)
+    ap.add_argument("--markdown", default=os.path.join(ROOT, "docs/performance-macro.md"))
+    ap.add_argument("--plot", default=os.path.join(ROOT, "docs/performance.png"))
+    args = ap.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    results = {}
+    for n in sizes:
+        print(f"# {n} sockets", file=sys.stderr, flush=True)
+        results[n] = bench_size(n, args.rounds, seconds=900)
+    cpu = "unknown"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    out = []
+    out.append(f"Measured {time.strftime('%Y-%m-%d')} on {os.cpu_count()} cores ({cpu}), kernel "
+               f"{os.uname().release}, {subprocess.run(['java', '-version'], capture_output=True, text=True).stderr.splitlines()[0]}; "
+               f"{args.rounds} rounds per contender, alternating; median and min-max.\n")
+    out.append(f"Command: `python3 bench/macro.py --sizes {args.sizes} --rounds {args.rounds}`\n")
+    for n in sizes:
+        times, rss, first_attr = results[n]
+        floor = statistics.median(times["cat /proc/net/{tcp,tcp6,udp,udp6} (floor)"])
+        node = statistics.median(times["node_exporter scrape (tcpstat)"])
+        out.append(f"\n### {n:,} TCP sockets held (plus listeners and UDP)\n")
+        out.append("| contender | median | min-max | / floor | / node_exporter |")
+        out.append("| --- | --- | --- | --- | --- |")
+        for name, ts in times.items():
+            m = statistics.median(ts)
+            out.append(f"| {name} | {fmt(m)} | {fmt(min(ts))}-{fmt(max(ts))} | {m / floor:.2f}x | {m / node:.2f}x |")
+        out.append("")
+        out.append("| daemon | peak resident memory |")
+        out.append("| --- | --- |")
+        for name, v in rss.items():
+            out.append(f"| {name} | {v:.0f} MiB |")
+        if first_attr is not None:
+            out.append(f"\nFirst full attribution (the attribution daemon's first collection): {fmt(first_attr)}; "
+                       f"`netstat -tanup` median {fmt(statistics.median(times['netstat -tanup']))}.")
+    text = "\n".join(out) + "\n"
+    with open(args.markdown, "w") as f:
+        f.write(text)
+    print(text)
+    # The plot: median time against socket count, one line per contender.
+    data = os.path.join(os.path.dirname(args.plot), ".macro.dat")
+    names = list(results[sizes[0]][0].keys())
+    with open(data, "w") as f:
+        for n in sizes:
+            f.write(f"{n} " + " ".join(f"{statistics.median(results[n][0][k]):.6f}" for k in names) + "\n")
+    plots = ", ".join(f"'{data}' using 1:{i + 2} with linespoints title '{k}'" for i, k in enumerate(names))
+    script = (f"set terminal pngcairo size 1100,650 font ',10'; set output '{args.plot}';"
+              "set title 'Time to read all sockets (median)'; set xlabel 'TCP sockets'; set ylabel 'seconds';"
+              "set key left top; set grid; set format x '%.0s%c';"
+              f"plot {plots}")
+    try:
+        subprocess.run(["gnuplot", "-e", script], check=True)
+    finally:
+        os.remove(data)
+
+
+if __name__ == "__main__":
+    main()
