@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install (or upgrade, or uninstall) connmon as a hardened systemd service.
 #
-#   install.sh [--prefix DIR] [--jar PATH]     install or upgrade, then (re)start
+#   install.sh [--prefix DIR] [--jar PATH] [--attribution|--no-attribution]
+#                                              install or upgrade, then (re)start
 #   install.sh [--prefix DIR] --uninstall      stop, disable and remove
 #
 # Installs DIR/bin/connmon and DIR/lib/connmon.jar (DIR defaults to
@@ -20,15 +21,20 @@ REPO=$(cd "$HERE/.." && pwd)
 SRC_UNIT=$HERE/connmon.service
 SRC_ENV=$HERE/connmon.default
 SRC_LAUNCHER=$REPO/bin/connmon
+SRC_ATTRIBUTION=$HERE/connmon-attribution.conf
+ATTRIBUTION_PATH=$UNIT_PATH.d/10-attribution.conf
 
 die() { echo "$PROG: error: $*" >&2; exit 1; }
 say() { echo "$PROG: $*"; }
 
 usage() {
     cat <<EOF
-usage: $PROG [--prefix DIR] [--jar PATH] [--uninstall]
+usage: $PROG [--prefix DIR] [--jar PATH] [--attribution|--no-attribution] [--uninstall]
   --prefix DIR   installation directory (default $DEFAULT_PREFIX)
   --jar PATH     the connmon jar to install (default $REPO/agent/target/connmon.jar)
+  --attribution  also install the drop-in that turns on process attribution and
+                 grants CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH ($ATTRIBUTION_PATH)
+  --no-attribution  remove that drop-in (the default keeps whatever is installed)
   --uninstall    stop and disable the service and remove what was installed
                  ($ENV_PATH is kept if it was edited)
 EOF
@@ -37,6 +43,7 @@ EOF
 prefix=
 jar=
 uninstall=no
+attribution=keep
 while [ $# -gt 0 ]; do
     case $1 in
         --prefix) [ $# -ge 2 ] || die "--prefix needs a directory"; prefix=$2; shift 2 ;;
@@ -44,6 +51,8 @@ while [ $# -gt 0 ]; do
         --jar) [ $# -ge 2 ] || die "--jar needs a path"; jar=$2; shift 2 ;;
         --jar=*) jar=${1#*=}; shift ;;
         --uninstall) uninstall=yes; shift ;;
+        --attribution) attribution=yes; shift ;;
+        --no-attribution) attribution=no; shift ;;
         -h|--help) usage; exit 0 ;;
         *) usage >&2; die "unknown argument: $1" ;;
     esac
@@ -97,6 +106,11 @@ if [ "$uninstall" = yes ]; then
     if [ -e "$UNIT_PATH" ]; then
         rm -f "$UNIT_PATH"
         say "removed $UNIT_PATH"
+    fi
+    if [ -e "$ATTRIBUTION_PATH" ]; then
+        rm -f "$ATTRIBUTION_PATH"
+        say "removed $ATTRIBUTION_PATH"
+        rmdir "$UNIT_PATH.d" 2>/dev/null || true
     fi
     if [ -d "$UNIT_PATH.d" ]; then
         say "note: kept local drop-ins in $UNIT_PATH.d (remove them by hand if unwanted)"
@@ -182,6 +196,22 @@ fi
 install -d -m 0755 "$(dirname "$UNIT_PATH")"
 put 0644 "$unit_tmp" "$UNIT_PATH"
 say "installed $UNIT_PATH"
+
+case $attribution in
+    yes)
+        [ -f "$SRC_ATTRIBUTION" ] || die "drop-in not found: $SRC_ATTRIBUTION"
+        install -d -m 0755 "$UNIT_PATH.d"
+        put 0644 "$SRC_ATTRIBUTION" "$ATTRIBUTION_PATH"
+        say "installed $ATTRIBUTION_PATH (process attribution on)"
+        ;;
+    no)
+        if [ -e "$ATTRIBUTION_PATH" ]; then
+            rm -f "$ATTRIBUTION_PATH"
+            rmdir "$UNIT_PATH.d" 2>/dev/null || true
+            say "removed $ATTRIBUTION_PATH (process attribution off)"
+        fi
+        ;;
+esac
 
 if [ -e "$ENV_PATH" ]; then
     say "kept existing $ENV_PATH"

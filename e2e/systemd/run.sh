@@ -151,7 +151,8 @@ fi
 STAGE=$(mktemp -d /tmp/connmon-e2e.XXXXXX)
 chmod 0755 "$STAGE"
 mkdir -p "$STAGE/src/systemd" "$STAGE/src/bin" "$STAGE/src/agent/target" "$STAGE/logs"
-cp "$REPO/systemd/install.sh" "$REPO/systemd/connmon.service" "$REPO/systemd/connmon.default" "$STAGE/src/systemd/"
+cp "$REPO/systemd/install.sh" "$REPO/systemd/connmon.service" "$REPO/systemd/connmon.default" \
+    "$REPO/systemd/connmon-attribution.conf" "$STAGE/src/systemd/"
 cp "$LAUNCHER" "$STAGE/src/bin/connmon"
 cp "$JAR" "$STAGE/src/agent/target/connmon.jar"
 chmod -R a+rX "$STAGE/src"
@@ -334,6 +335,48 @@ check "the re-install restarted the running service (MainPID $old -> $new)" \
 t0=$SECONDS
 if wait_until 60 http_ok /metrics; then ok "/metrics answers 200 on the port from /etc/default/connmon (after $((SECONDS - t0)) s)"; else
     notok "/metrics answers 200 on the port from /etc/default/connmon within 60 s"; fi
+
+# ------------------------------------------------------------ attribution
+# A root-owned listener (a second connmon, started as root by systemd-run) that only the drop-in's
+# CAP_SYS_PTRACE + CAP_DAC_READ_SEARCH let the service attribute.
+PEER=$((PORT + 1))
+while port_busy "$PEER"; do PEER=$((PEER + 1)); done
+check "install.sh --attribution exits 0" run_install install3 --attribution
+check "the attribution drop-in is installed" ct_test -f /etc/systemd/system/connmon.service.d/10-attribution.conf
+check "connmon is active with attribution" active
+MAX_SCORE=2.5 security_check connmon.service in_ct -t 30
+in_ct -t 10 systemd-run --quiet --unit=connmon-peer /opt/connmon/bin/connmon serve --listen "127.0.0.1:$PEER"
+peer_ready() { in_ct -t 10 curl -sf --max-time 5 "http://127.0.0.1:$PEER/-/ready" >/dev/null 2>&1; }
+wait_until 60 peer_ready
+peer_pid=$(in_ct -t 10 systemctl show -p MainPID --value connmon-peer.service 2>/dev/null)
+owner_of_peer() {
+    in_ct -t 10 curl -s --max-time 10 "http://127.0.0.1:$PORT/snapshot?local_port=$PEER&state=listen" 2>/dev/null
+}
+attributed() { owner_of_peer | grep -q "\"pid\":$peer_pid,\"process\":\"java\",\"unit\":\"connmon-peer.service\""; }
+if wait_until 30 attributed; then
+    ok "the service attributes root's listener on $PEER to pid $peer_pid (java, connmon-peer.service)"
+else
+    notok "the service attributes root's listener on $PEER to pid $peer_pid: $(owner_of_peer | head -c 600)"
+fi
+metric_has_process() {
+    in_ct -t 10 curl -s --max-time 10 "http://127.0.0.1:$PORT/metrics" 2>/dev/null \
+        | grep -qE "^connmon_listeners\\{address=\"[:f]*127\\.0\\.0\\.1\",port=\"$PEER\",process=\"java\",protocol=\"tcp\"\\} 1"
+}
+check "connmon_listeners carries process=\"java\" for that listener" metric_has_process
+# Attribution asked for in /etc/default/connmon but without the drop-in's capabilities: it degrades to the
+# service's own processes and says so once in the log.
+in_ct -t 10 sh -c 'echo CONNMON_ATTRIBUTION=on >> /etc/default/connmon'
+check "install.sh --no-attribution exits 0" run_install install4 --no-attribution
+check "the attribution drop-in is removed" ct_test ! -e /etc/systemd/system/connmon.service.d/10-attribution.conf
+unattributed() { owner_of_peer | grep -q '"pid":null'; }
+if wait_until 30 unattributed; then
+    ok "attribution on without the drop-in: root's listener is not attributed (pid null)"
+else
+    notok "without the drop-in, root's listener is not attributed: $(owner_of_peer | head -c 600)"
+fi
+denied_logged() { in_ct -t 10 journalctl -u connmon.service --no-pager 2>/dev/null | grep -q 'attribution limited: without CAP_SYS_PTRACE'; }
+check "without the capabilities the log says attribution is limited" wait_until 20 denied_logged
+in_ct -t 20 systemctl stop connmon-peer.service >/dev/null 2>&1
 
 # ------------------------------------------------------------ clean stop
 t0=$SECONDS

@@ -156,9 +156,11 @@ final class ServeCommand implements Runnable {
             if (owners != null) {
                 LOG.info("attribution on: " + s.attribution().attributed() + " sockets attributed, "
                         + s.attribution().unattributed() + " not (yet)");
-                if (owners.deniedProcesses() > 0) {
-                    LOG.warning("attribution: cannot read the descriptors of " + owners.deniedProcesses()
-                            + " processes of other users (needs CAP_SYS_PTRACE): their sockets stay unattributed");
+                String problem = owners.privilegeProblem();
+                if (problem != null || owners.deniedProcesses() > 0) {
+                    LOG.warning("attribution limited: " + (problem != null ? problem
+                            : "cannot read the descriptors of " + owners.deniedProcesses() + " processes")
+                            + " (needs CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH: see systemd/connmon-attribution.conf)");
                 }
             }
         } catch (SourceException e) {

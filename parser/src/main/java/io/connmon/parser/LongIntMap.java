@@ -24,6 +24,9 @@ final class LongIntMap {
 
     /** The value for {@code key}, or {@code missing}. */
     int get(long key, int missing) {
+        if (key == 0) {
+            return missing; // 0 marks a free slot: it would match the first one
+        }
         int mask = keys.length - 1;
         for (int i = mix(key) & mask; ; i = (i + 1) & mask) {
             long k = keys[i];

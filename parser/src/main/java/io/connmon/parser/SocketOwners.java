@@ -42,6 +42,7 @@ public final class SocketOwners {
     private boolean fdCountKnown;
     private int denied;
     private long scans;
+    private long scansBeforeCall;
 
     /** Per-process state, kept between calls. */
     private static final class Proc {
@@ -67,6 +68,41 @@ public final class SocketOwners {
         this.budgetNanos = budget.toNanos();
     }
 
+    /** CAP_DAC_READ_SEARCH and CAP_SYS_PTRACE, the bits of {@code CapEff} that reading others' fds takes. */
+    private static final long NEEDED_CAPS = 1L << 2 | 1L << 19;
+
+    /**
+     * Why this process cannot see other users' sockets, from the {@code Uid:} and {@code CapEff:} lines of
+     * its {@code /proc/self/status}; {@code null} when it can (root, or both capabilities held).
+     */
+    public static String privilegeProblem(String selfStatus) {
+        long uid = -1;
+        long caps = 0;
+        for (String line : selfStatus.split("\n")) {
+            String[] f = line.trim().split("\\s+");
+            try {
+                if (f[0].equals("Uid:") && f.length > 2) {
+                    uid = Long.parseLong(f[2]);
+                } else if (f[0].equals("CapEff:") && f.length > 1) {
+                    caps = Long.parseUnsignedLong(f[1], 16);
+                }
+            } catch (NumberFormatException e) {
+                return "cannot tell the privileges from /proc/self/status";
+            }
+        }
+        if (uid == 0 || (caps & NEEDED_CAPS) == NEEDED_CAPS) {
+            return null;
+        }
+        return "without CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH only the sockets of uid " + uid
+                + " processes can be attributed";
+    }
+
+    /** {@link #privilegeProblem(String)} for this process. */
+    public String privilegeProblem() {
+        String status = readSmall(procRoot.resolve("self/status"));
+        return status == null ? "cannot read " + procRoot.resolve("self/status") : privilegeProblem(status);
+    }
+
     /** Processes whose descriptors could not be read for want of privilege, at the last call. */
     public int deniedProcesses() {
         return denied;
@@ -80,6 +116,7 @@ public final class SocketOwners {
     /** Finds the owners of the table's sockets. Never throws; what cannot be read stays unattributed. */
     public Attribution resolve(SocketTable table) {
         long deadline = System.nanoTime() + budgetNanos;
+        scansBeforeCall = scans;
         List<Integer> pids = listPids();
         procs.keySet().retainAll(new java.util.HashSet<>(pids));
 
@@ -165,7 +202,8 @@ public final class SocketOwners {
 
     private boolean scanAll(List<Proc> list, long deadline) {
         for (Proc p : list) {
-            if (System.nanoTime() > deadline) {
+            // At least one scan per call, so that a budget shorter than the pid listing still makes progress.
+            if (scans > scansBeforeCall && System.nanoTime() > deadline) {
                 return false;
             }
             scan(p);
@@ -217,11 +255,11 @@ public final class SocketOwners {
         }
         long v = 0;
         for (int i = 8; i < target.length() - 1; i++) {
-            char c = target.charAt(i);
-            if (c < '0' || c > '9' || v > Long.MAX_VALUE / 10) {
+            int d = target.charAt(i) - '0';
+            if (d < 0 || d > 9 || v > (Long.MAX_VALUE - d) / 10) {
                 return -1;
             }
-            v = v * 10 + (c - '0');
+            v = v * 10 + d;
         }
         return v == 0 ? -1 : v;
     }
