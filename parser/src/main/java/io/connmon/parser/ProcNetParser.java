@@ -86,6 +86,10 @@ public final class ProcNetParser {
         record = null;
         error = null;
         try {
+            int fast = parseFast(buf, from, to);
+            if (fast != SLOW) {
+                return fast;
+            }
             SocketRecord r = parseFields(buf);
             if (r == null) {
                 return skipToLineEnd(buf);
@@ -100,6 +104,174 @@ public final class ProcNetParser {
             error = "parser error: " + e;
             return skipToLineEnd(buf);
         }
+    }
+
+    /** {@link #parseFast} could not take the line: the general parser decides (and words any error). */
+    private static final int SLOW = -2;
+
+    /**
+     * The common case, the kernel's own layout: after {@code "%4d: "} every column up to {@code retrnsmt} has a
+     * fixed width ({@code %08X:%04X %08X:%04X %02X %08X:%08X %02X:%08lX %08X}, the addresses 32 digits wide in
+     * the IPv6 tables), so their delimiters are checked and their digits read at fixed offsets, with the
+     * cursor in locals. Anything else, and any line near the end of the buffer, goes to the general parser.
+     */
+    private int parseFast(byte[] buf, int from, int to) {
+        int p = from;
+        while (p < to && buf[p] == ' ') {
+            p++;
+        }
+        int digits = p;
+        while (p < to && buf[p] >= '0' && buf[p] <= '9') {
+            p++;
+        }
+        int a = addressDigits;
+        // "N: " + local + ':' + port + ' ' + remote + ':' + port + ' ' + st + ' ' + tx:rx + ' ' + tr:when + ' '
+        // + retrnsmt + ' ', then at least "0 0 0" and a newline.
+        if (p == digits || to - p < 2 + 2 * (a + 6) + 3 + 18 + 12 + 9 + 6) {
+            return SLOW;
+        }
+        if (buf[p] != ':' || buf[p + 1] != ' ') {
+            return SLOW;
+        }
+        int l = p + 2; // local address
+        int r = l + a + 6; // remote address
+        int s = r + a + 6; // st
+        int t = s + 3; // tx_queue:rx_queue
+        int u = t + 18; // tr:tm->when
+        int w = u + 12; // retrnsmt
+        if (buf[l + a] != ':' || buf[l + a + 5] != ' ' || buf[r + a] != ':' || buf[r + a + 5] != ' '
+                || buf[s + 2] != ' ' || buf[t + 8] != ':' || buf[t + 17] != ' ' || buf[u + 2] != ':'
+                || buf[u + 11] != ' ' || buf[w + 8] != ' ') {
+            return SLOW;
+        }
+        long localPort = hex4(buf, l + a + 1);
+        long remotePort = hex4(buf, r + a + 1);
+        long st = hex2(buf, s);
+        long tx = hex8(buf, t);
+        long rx = hex8(buf, t + 9);
+        long tr = hex2(buf, u);
+        long when = hex8(buf, u + 3);
+        long retr = hex8(buf, w);
+        if ((localPort | remotePort | st | tx | rx | tr | when | retr) < 0) {
+            return SLOW;
+        }
+        Endpoint local;
+        Endpoint remote;
+        if (a == 8) {
+            long la = hex8(buf, l);
+            long ra = hex8(buf, r);
+            if ((la | ra) < 0) {
+                return SLOW;
+            }
+            local = Endpoint.ipv4(word((int) la), (int) localPort);
+            remote = Endpoint.ipv4(word((int) ra), (int) remotePort);
+        } else {
+            long l0 = hex8(buf, l);
+            long l1 = hex8(buf, l + 8);
+            long l2 = hex8(buf, l + 16);
+            long l3 = hex8(buf, l + 24);
+            long r0 = hex8(buf, r);
+            long r1 = hex8(buf, r + 8);
+            long r2 = hex8(buf, r + 16);
+            long r3 = hex8(buf, r + 24);
+            if ((l0 | l1 | l2 | l3 | r0 | r1 | r2 | r3) < 0) {
+                return SLOW;
+            }
+            local = Endpoint.ipv6(join(l0, l1), join(l2, l3), (int) localPort);
+            remote = Endpoint.ipv6(join(r0, r1), join(r2, r3), (int) remotePort);
+        }
+        // uid, timeout and inode have variable widths.
+        int c = w + 9;
+        while (c < to && buf[c] == ' ') {
+            c++;
+        }
+        long uid = 0;
+        int start = c;
+        while (c < to && buf[c] >= '0' && buf[c] <= '9' && c - start < 19) {
+            uid = uid * 10 + (buf[c++] - '0');
+        }
+        if (c == start || c >= to || buf[c] != ' ') {
+            return SLOW;
+        }
+        while (c < to && buf[c] == ' ') {
+            c++;
+        }
+        if (c < to && buf[c] == '-') {
+            c++;
+        }
+        start = c;
+        while (c < to && buf[c] >= '0' && buf[c] <= '9') {
+            c++;
+        }
+        if (c == start || c - start > 19 || c >= to || buf[c] != ' ') {
+            return SLOW;
+        }
+        while (c < to && buf[c] == ' ') {
+            c++;
+        }
+        long inode = 0;
+        start = c;
+        while (c < to && buf[c] >= '0' && buf[c] <= '9' && c - start < 19) {
+            inode = inode * 10 + (buf[c++] - '0');
+        }
+        if (c == start || c >= to || (buf[c] != ' ' && buf[c] != '\n')) {
+            return SLOW;
+        }
+        int end = -1;
+        for (int i = c; i < to; i++) {
+            if (buf[i] == '\n') {
+                end = i + 1;
+                break;
+            }
+        }
+        if (end < 0) {
+            return SLOW; // the general parser asks for more bytes
+        }
+        SocketState state = protocol == Protocol.TCP ? SocketState.ofTcp((int) st) : SocketState.ofUdp((int) st);
+        record = new SocketRecord(protocol, family, state, local, remote, tx, rx, uid, inode, (int) tr, when, retr);
+        return end;
+    }
+
+    private long join(long hi, long lo) {
+        return ((long) word((int) hi) << 32) | (word((int) lo) & 0xFFFFFFFFL);
+    }
+
+    /** Eight hex digits at {@code i}, or -1. */
+    private static long hex8(byte[] b, int i) {
+        int h0 = HEX[b[i] & 0xFF];
+        int h1 = HEX[b[i + 1] & 0xFF];
+        int h2 = HEX[b[i + 2] & 0xFF];
+        int h3 = HEX[b[i + 3] & 0xFF];
+        int h4 = HEX[b[i + 4] & 0xFF];
+        int h5 = HEX[b[i + 5] & 0xFF];
+        int h6 = HEX[b[i + 6] & 0xFF];
+        int h7 = HEX[b[i + 7] & 0xFF];
+        if ((h0 | h1 | h2 | h3 | h4 | h5 | h6 | h7) < 0) {
+            return -1;
+        }
+        return ((long) h0 << 28) | (h1 << 24) | (h2 << 20) | (h3 << 16) | (h4 << 12) | (h5 << 8) | (h6 << 4) | h7;
+    }
+
+    /** Four hex digits at {@code i}, or -1. */
+    private static long hex4(byte[] b, int i) {
+        int h0 = HEX[b[i] & 0xFF];
+        int h1 = HEX[b[i + 1] & 0xFF];
+        int h2 = HEX[b[i + 2] & 0xFF];
+        int h3 = HEX[b[i + 3] & 0xFF];
+        if ((h0 | h1 | h2 | h3) < 0) {
+            return -1;
+        }
+        return (h0 << 12) | (h1 << 8) | (h2 << 4) | h3;
+    }
+
+    /** Two hex digits at {@code i}, or -1. */
+    private static long hex2(byte[] b, int i) {
+        int h0 = HEX[b[i] & 0xFF];
+        int h1 = HEX[b[i + 1] & 0xFF];
+        if ((h0 | h1) < 0) {
+            return -1;
+        }
+        return (h0 << 4) | h1;
     }
 
     private SocketRecord parseFields(byte[] buf) {
