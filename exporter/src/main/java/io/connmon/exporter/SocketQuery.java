@@ -75,9 +75,9 @@ public record SocketQuery(Set<Protocol> protocols, Set<Family> families, Set<Soc
         return (protocols.isEmpty() || protocols.contains(r.protocol()))
                 && (families.isEmpty() || families.contains(r.family()))
                 && (states.isEmpty() || states.contains(r.state()))
-                && (port < 0 || r.local().port() == port || r.remote().port() == port)
-                && (localPort < 0 || r.local().port() == localPort)
-                && (remotePort < 0 || r.remote().port() == remotePort)
+                && (port < 0 || r.localPort() == port || r.remotePort() == port)
+                && (localPort < 0 || r.localPort() == localPort)
+                && (remotePort < 0 || r.remotePort() == remotePort)
                 && (address == null || address.contains(r.local()) || address.contains(r.remote()));
     }
 

@@ -71,7 +71,7 @@ final class SocketSummary {
         for (SocketRecord r : sockets) {
             counts[r.protocol().ordinal()][r.family().ordinal()][r.state().ordinal()]++;
             boolean listening = r.state() == SocketState.LISTEN
-                    || r.state() == SocketState.UNCONN && r.local().port() != 0;
+                    || r.state() == SocketState.UNCONN && r.localPort() != 0;
             if (listening) {
                 Map<Endpoint, Listener> m = r.protocol() == Protocol.TCP ? tcpListeners : udpListeners;
                 Listener l = m.computeIfAbsent(r.local(), e -> new Listener(r.protocol(), e));
@@ -81,7 +81,7 @@ final class SocketSummary {
                     l.process = o == null ? null : o.process();
                 }
                 if (r.protocol() == Protocol.TCP) {
-                    listenPort[r.local().port()] = true;
+                    listenPort[r.localPort()] = true;
                     l.acceptQueue += r.receiveQueue();
                     l.backlog += r.sendQueue();
                 } else {
@@ -120,7 +120,7 @@ final class SocketSummary {
             if (r.protocol() != Protocol.TCP) {
                 continue;
             }
-            int localPort = r.local().port();
+            int localPort = r.localPort();
             if (ephemeral != null && ephemeral.contains(localPort)) {
                 used.set(localPort);
             }
@@ -130,7 +130,7 @@ final class SocketSummary {
             if (listenPort[localPort]) {
                 row(inRow, inRows, localPort)[r.state().ordinal()]++;
             } else {
-                row(outRow, outRows, r.remote().port())[r.state().ordinal()]++;
+                row(outRow, outRows, r.remotePort())[r.state().ordinal()]++;
                 if (ephemeral != null && ephemeral.contains(localPort)) {
                     perDestination.computeIfAbsent(r.remote(), k -> new int[1])[0]++;
                 }

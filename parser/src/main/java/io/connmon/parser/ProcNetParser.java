@@ -155,16 +155,18 @@ public final class ProcNetParser {
         if ((localPort | remotePort | st | tx | rx | tr | when | retr) < 0) {
             return SLOW;
         }
-        Endpoint local;
-        Endpoint remote;
+        long localHigh = 0;
+        long localLow;
+        long remoteHigh = 0;
+        long remoteLow;
         if (a == 8) {
             long la = hex8(buf, l);
             long ra = hex8(buf, r);
             if ((la | ra) < 0) {
                 return SLOW;
             }
-            local = Endpoint.ipv4(word((int) la), (int) localPort);
-            remote = Endpoint.ipv4(word((int) ra), (int) remotePort);
+            localLow = word((int) la) & 0xFFFFFFFFL;
+            remoteLow = word((int) ra) & 0xFFFFFFFFL;
         } else {
             long l0 = hex8(buf, l);
             long l1 = hex8(buf, l + 8);
@@ -177,8 +179,10 @@ public final class ProcNetParser {
             if ((l0 | l1 | l2 | l3 | r0 | r1 | r2 | r3) < 0) {
                 return SLOW;
             }
-            local = Endpoint.ipv6(join(l0, l1), join(l2, l3), (int) localPort);
-            remote = Endpoint.ipv6(join(r0, r1), join(r2, r3), (int) remotePort);
+            localHigh = join(l0, l1);
+            localLow = join(l2, l3);
+            remoteHigh = join(r0, r1);
+            remoteLow = join(r2, r3);
         }
         // uid, timeout and inode have variable widths.
         int c = w + 9;
@@ -228,7 +232,8 @@ public final class ProcNetParser {
             return SLOW; // the general parser asks for more bytes
         }
         SocketState state = protocol == Protocol.TCP ? SocketState.ofTcp((int) st) : SocketState.ofUdp((int) st);
-        record = new SocketRecord(protocol, family, state, local, remote, tx, rx, uid, inode, (int) tr, when, retr);
+        record = new SocketRecord(protocol, family, state, localHigh, localLow, (int) localPort, remoteHigh,
+                remoteLow, (int) remotePort, tx, rx, uid, inode, (int) tr, when, retr);
         return end;
     }
 
