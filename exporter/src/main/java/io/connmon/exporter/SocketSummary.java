@@ -3,6 +3,8 @@ package io.connmon.exporter;
 import io.connmon.parser.Attribution;
 import io.connmon.parser.Endpoint;
 import io.connmon.parser.Family;
+import io.connmon.parser.LongIntMap;
+import io.connmon.parser.Family;
 import io.connmon.parser.PortRange;
 import io.connmon.parser.Protocol;
 import io.connmon.parser.SocketOwner;
@@ -115,7 +117,11 @@ final class SocketSummary {
         List<long[]> inRows = new ArrayList<>();
         List<long[]> outRows = new ArrayList<>();
         BitSet used = new BitSet(65536);
-        Map<Endpoint, int[]> perDestination = new HashMap<>();
+        // Ephemeral ports in use per destination, keyed without allocating: an IPv4 destination is its address
+        // and port in one long; an IPv6 one a 64-bit mix of its 144 bits (a collision would take billions).
+        LongIntMap perDestination = new LongIntMap(1024);
+        int max = 0;
+        SocketRecord busiest = null;
         for (SocketRecord r : sockets) {
             if (r.protocol() != Protocol.TCP) {
                 continue;
@@ -132,7 +138,11 @@ final class SocketSummary {
             } else {
                 row(outRow, outRows, r.remotePort())[r.state().ordinal()]++;
                 if (ephemeral != null && ephemeral.contains(localPort)) {
-                    perDestination.computeIfAbsent(r.remote(), k -> new int[1])[0]++;
+                    int n = perDestination.increment(destinationKey(r));
+                    if (n > max || n == max && before(r, busiest)) {
+                        max = n;
+                        busiest = r;
+                    }
                 }
             }
         }
@@ -142,17 +152,8 @@ final class SocketSummary {
         outbound = capped(outRows, config.outboundPortsMax(), null);
         ephemeralRange = ephemeral;
         ephemeralUsed = used.cardinality();
-        int max = 0;
-        Endpoint busiest = null;
-        for (Map.Entry<Endpoint, int[]> e : perDestination.entrySet()) {
-            int n = e.getValue()[0];
-            if (n > max || n == max && busiest != null && e.getKey().toString().compareTo(busiest.toString()) < 0) {
-                max = n;
-                busiest = e.getKey();
-            }
-        }
         ephemeralMaxPerDestination = max;
-        ephemeralBusiestDestination = busiest;
+        ephemeralBusiestDestination = busiest == null ? null : busiest.remote();
 
         Map<String, long[]> perProcess = new HashMap<>();
         if (owners.enabled()) {
@@ -166,6 +167,31 @@ final class SocketSummary {
             }
         }
         byProcess = cappedByName(perProcess, config.processesMax());
+    }
+
+    private static long destinationKey(SocketRecord r) {
+        if (r.family() == Family.IPV4) {
+            return 1L << 62 | r.remoteLow() << 16 | r.remotePort();
+        }
+        long h = r.remoteHigh() * 0x9E3779B97F4A7C15L;
+        h = (h ^ (h >>> 29) ^ r.remoteLow()) * 0xBF58476D1CE4E5B9L;
+        h = (h ^ (h >>> 32) ^ r.remotePort()) * 0x94D049BB133111EBL;
+        return (h ^ (h >>> 31)) | Long.MIN_VALUE; // never 0, never an IPv4 key
+    }
+
+    /** Ties between destinations go to the lower address, then port: IPv4 first, unsigned order. */
+    private static boolean before(SocketRecord a, SocketRecord b) {
+        if (b == null) {
+            return true;
+        }
+        if (a.family() != b.family()) {
+            return a.family() == Family.IPV4;
+        }
+        int c = Long.compareUnsigned(a.remoteHigh(), b.remoteHigh());
+        if (c == 0) {
+            c = Long.compareUnsigned(a.remoteLow(), b.remoteLow());
+        }
+        return c < 0 || c == 0 && a.remotePort() < b.remotePort();
     }
 
     private static long[] row(int[] index, List<long[]> rows, int port) {

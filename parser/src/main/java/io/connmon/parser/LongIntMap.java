@@ -6,24 +6,26 @@ import java.util.Arrays;
  * An open-addressing map from {@code long} keys (socket inodes, never 0) to {@code int} values, without boxing:
  * a Java {@code HashMap<Long, ...>} would spend about 50 bytes a socket on a host with 100,000 of them.
  */
-final class LongIntMap {
+public final class LongIntMap {
 
     private long[] keys;
     private int[] values;
     private int size;
 
-    LongIntMap(int expected) {
+    /** A map sized for about {@code expected} keys; it grows as needed. */
+    public LongIntMap(int expected) {
         int cap = Integer.highestOneBit(Math.max(16, expected * 2 - 1)) << 1;
         keys = new long[cap];
         values = new int[cap];
     }
 
-    int size() {
+    /** The number of keys. */
+    public int size() {
         return size;
     }
 
     /** The value for {@code key}, or {@code missing}. */
-    int get(long key, int missing) {
+    public int get(long key, int missing) {
         if (key == 0) {
             return missing; // 0 marks a free slot: it would match the first one
         }
@@ -40,7 +42,7 @@ final class LongIntMap {
     }
 
     /** Sets {@code key} (not 0) to {@code value} unless it is present already; returns whether it was added. */
-    boolean putIfAbsent(long key, int value) {
+    public boolean putIfAbsent(long key, int value) {
         if (key == 0) {
             throw new IllegalArgumentException("key 0 is reserved");
         }
@@ -75,7 +77,31 @@ final class LongIntMap {
         }
     }
 
-    void clear() {
+    /** Adds one to the value of {@code key} (not 0), absent counting as 0; returns the new value. */
+    public int increment(long key) {
+        if (key == 0) {
+            throw new IllegalArgumentException("key 0 is reserved");
+        }
+        if ((size + 1) * 2 > keys.length) {
+            grow();
+        }
+        int mask = keys.length - 1;
+        for (int i = mix(key) & mask; ; i = (i + 1) & mask) {
+            long k = keys[i];
+            if (k == key) {
+                return ++values[i];
+            }
+            if (k == 0) {
+                keys[i] = key;
+                values[i] = 1;
+                size++;
+                return 1;
+            }
+        }
+    }
+
+    /** Removes every key. */
+    public void clear() {
         Arrays.fill(keys, 0);
         size = 0;
     }
