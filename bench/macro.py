@@ -157,7 +157,11 @@ def main():
     results = {}
     for n in sizes:
         print(f"# {n} sockets", file=sys.stderr, flush=True)
-        results[n] = bench_size(n, args.rounds, seconds=900)
+        try:
+            results[n] = bench_size(n, args.rounds, seconds=900)
+        except Exception as e:  # one size failing (a daemon dying, say) must not lose the others
+            print(f"# {n} sockets failed: {e!r}", file=sys.stderr, flush=True)
+            results[n] = e
     cpu = "unknown"
     with open("/proc/cpuinfo") as f:
         for line in f:
@@ -170,6 +174,9 @@ def main():
                f"{args.rounds} rounds per contender, alternating; median and min-max.\n")
     out.append(f"Command: `python3 bench/macro.py --sizes {args.sizes} --rounds {args.rounds}`\n")
     for n in sizes:
+        if isinstance(results[n], Exception):
+            out.append(f"\n### {n:,} TCP sockets held\n\nFailed: `{results[n]!r}`\n")
+            continue
         times, rss, first_attr = results[n]
         floor = statistics.median(times["cat /proc/net/{tcp,tcp6,udp,udp6} (floor)"])
         node = statistics.median(times["node_exporter scrape (tcpstat)"])
@@ -193,6 +200,9 @@ def main():
     print(text)
     # The plot: median time against socket count, one line per contender.
     data = os.path.join(os.path.dirname(args.plot), ".macro.dat")
+    sizes = [n for n in sizes if not isinstance(results[n], Exception)]
+    if not sizes:
+        return
     names = list(results[sizes[0]][0].keys())
     with open(data, "w") as f:
         for n in sizes:
