@@ -8,6 +8,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * Reads {@code <procRoot>/net/tcp}, {@code tcp6}, {@code udp} and {@code udp6}.
@@ -15,6 +20,11 @@ import java.util.List;
  * <p>The proc root is {@code /proc} for the host's own network namespace; {@code /proc/PID} reads the tables of
  * the namespace process PID lives in; tests point it at a fixture tree. A missing {@code tcp6}/{@code udp6}
  * (IPv6 disabled) is no data; the source fails only when none of the four files can be read.
+ *
+ * <p>The kernel walks its whole socket hash for each of these files, IPv4 and IPv6 alike, so most of a
+ * collection is the kernel printing. On a machine with more than one core the IPv6 tables are read on a second
+ * thread while the IPv4 ones are read on the caller's, which roughly halves a collection's wall time; the
+ * records still come out in file order.
  */
 public final class ProcfsSocketSource implements SocketSource {
 
@@ -24,7 +34,10 @@ public final class ProcfsSocketSource implements SocketSource {
     private final Path procRoot;
     private final ByteOrder hostOrder;
     private final ProcNetTableReader reader = new ProcNetTableReader();
-    private int lastSize = 1024;
+    private final ProcNetTableReader reader6 = new ProcNetTableReader();
+    private final int[] lastSizes = {1024, 1024, 64, 64};
+    private final boolean parallel;
+    private ExecutorService lane6; // created on first use
 
     /** A source for this host's byte order. */
     public ProcfsSocketSource(Path procRoot) {
@@ -33,8 +46,14 @@ public final class ProcfsSocketSource implements SocketSource {
 
     /** A source for tables printed by a host of the given byte order (for tests of captured text). */
     public ProcfsSocketSource(Path procRoot, ByteOrder hostOrder) {
+        this(procRoot, hostOrder, Runtime.getRuntime().availableProcessors() > 1);
+    }
+
+    /** A source that reads the IPv6 tables on a second thread when {@code parallel} is true. */
+    public ProcfsSocketSource(Path procRoot, ByteOrder hostOrder, boolean parallel) {
         this.procRoot = procRoot;
         this.hostOrder = hostOrder;
+        this.parallel = parallel;
     }
 
     @Override
@@ -49,32 +68,87 @@ public final class ProcfsSocketSource implements SocketSource {
 
     @Override
     public synchronized SocketTable collect() throws SourceException {
-        List<SocketRecord> sockets = new ArrayList<>(lastSize + lastSize / 8);
-        List<FileReport> reports = new ArrayList<>(FILES.length);
+        CompactSocketList.Builder[] lists = new CompactSocketList.Builder[FILES.length];
+        FileReport[] reports = new FileReport[FILES.length];
+        Future<?> v6 = null;
+        if (parallel) {
+            try {
+                v6 = lane6().submit(() -> {
+                    readInto(1, reader6, lists, reports);
+                    readInto(3, reader6, lists, reports);
+                });
+            } catch (RejectedExecutionException e) {
+                v6 = null; // closed: read them here
+            }
+        }
+        readInto(0, reader, lists, reports);
+        readInto(2, reader, lists, reports);
+        if (v6 == null) {
+            readInto(1, reader, lists, reports);
+            readInto(3, reader, lists, reports);
+        } else {
+            try {
+                v6.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                v6.cancel(true);
+                throw new SourceException("interrupted while reading the IPv6 tables", e);
+            } catch (ExecutionException e) {
+                // readInto never throws; should it, read the IPv6 tables again here
+                readInto(1, reader, lists, reports);
+                readInto(3, reader, lists, reports);
+            }
+        }
         boolean anyRead = false;
         String firstFailure = null;
-        for (String file : FILES) {
-            FileReport report = readTable(file, sockets);
-            reports.add(report);
+        for (int i = 0; i < FILES.length; i++) {
+            FileReport report = reports[i];
             if (report.present() && (!report.failed() || report.records() > 0)) {
                 anyRead = true;
             } else if (firstFailure == null) {
-                firstFailure = file + ": " + (report.present() ? report.error() : "absent");
+                firstFailure = FILES[i] + ": " + (report.present() ? report.error() : "absent");
             }
         }
         if (!anyRead) {
             throw new SourceException("cannot read the socket tables under " + procRoot + ": " + firstFailure);
         }
-        lastSize = Math.max(1024, sockets.size());
-        return new SocketTable(name(), sockets, reports);
+        for (int i = 0; i < FILES.length; i++) {
+            lastSizes[i] = Math.max(64, lists[i].size());
+        }
+        return new SocketTable(name(), CompactSocketList.of(List.of(lists)), List.of(reports));
     }
 
-    private FileReport readTable(String file, List<SocketRecord> sink) {
+    private void readInto(int i, ProcNetTableReader r, CompactSocketList.Builder[] lists, FileReport[] reports) {
+        CompactSocketList.Builder b = new CompactSocketList.Builder(lastSizes[i] + lastSizes[i] / 8);
+        lists[i] = b;
+        reports[i] = readTable(FILES[i], r, b);
+    }
+
+    private synchronized ExecutorService lane6() {
+        if (lane6 == null) {
+            lane6 = Executors.newSingleThreadExecutor(task -> {
+                Thread t = new Thread(task, "connmon-procfs-ipv6");
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        return lane6;
+    }
+
+    /** Stops the second reading thread, if any. */
+    @Override
+    public synchronized void close() {
+        if (lane6 != null) {
+            lane6.shutdownNow();
+        }
+    }
+
+    private FileReport readTable(String file, ProcNetTableReader reader, CompactSocketList.Builder sink) {
         Protocol protocol = file.startsWith("net/tcp") ? Protocol.TCP : Protocol.UDP;
         Family family = file.endsWith("6") ? Family.IPV6 : Family.IPV4;
         Path path = procRoot.resolve(file);
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-            return reader.read(file, ch, new ProcNetParser(protocol, family, hostOrder), sink::add);
+            return reader.read(file, ch, new ProcNetParser(protocol, family, hostOrder), sink);
         } catch (NoSuchFileException e) {
             return FileReport.absent(file);
         } catch (IOException | SecurityException e) {

@@ -6,13 +6,13 @@ import java.util.List;
  * One collection of the kernel's socket tables by a {@link SocketSource}.
  *
  * @param source the source's name: {@code procfs}, {@code oshi}
- * @param sockets every socket, in the order the source gave them; immutable
+ * @param sockets every socket, in the order the source gave them; immutable, stored compactly
  * @param inputs what each input (file or dump) yielded, including skipped lines
  */
 public record SocketTable(String source, List<SocketRecord> sockets, List<FileReport> inputs) {
 
     public SocketTable {
-        sockets = List.copyOf(sockets);
+        sockets = CompactSocketList.copyOf(sockets); // columns of primitives: see CompactSocketList
         inputs = List.copyOf(inputs);
     }
 
