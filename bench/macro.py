@@ -82,15 +82,29 @@ def start_load(sockets, seconds):
     return p
 
 
+def wait_quiet(seconds=90):
+    """Waits until TIME_WAIT sockets left by earlier runs are gone: the kernel walks them too."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        with open("/proc/net/sockstat") as f:
+            tw = next((int(l.split()[l.split().index("tw") + 1]) for l in f if l.startswith("TCP:")), 0)
+        if tw < 1000:
+            return
+        time.sleep(2)
+
+
 def bench_size(n, rounds, seconds):
+    wait_quiet()
     procs = []
     try:
         load = start_load(n, seconds)
         procs.append(load)
         time.sleep(1)
         cport, aport, nport = free_port(), free_port(), free_port()
+        logdir = os.environ.get("MACRO_LOGS", "/tmp")
         connmon = subprocess.Popen([CONNMON, "serve", "--listen", f"127.0.0.1:{cport}", "--max-age", "0"],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                   stdout=subprocess.DEVNULL,
+                                   stderr=open(os.path.join(logdir, f"macro-connmon-{n}.log"), "w"))
         procs.append(connmon)
         attrib = subprocess.Popen([CONNMON, "serve", "--listen", f"127.0.0.1:{aport}", "--max-age", "0",
                                    "--attribution", "on", "--attribution-budget", "60s"],

@@ -3,6 +3,7 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
@@ -114,6 +115,10 @@ public final class SocketLoad {
         for (int i = 0; i < connections; i++) {
             SocketChannel c = SocketChannel.open(target);
             SocketChannel a = server.accept();
+            // Linger 0: closing (or dying) resets the connection instead of leaving TIME_WAIT sockets that
+            // would skew the next measurement for a minute.
+            c.setOption(StandardSocketOptions.SO_LINGER, 0);
+            a.setOption(StandardSocketOptions.SO_LINGER, 0);
             keep.add(c);
             keep.add(a);
         }

@@ -36,7 +36,9 @@ public final class SocketMetrics implements MultiCollector {
     private final MetricsConfig config;
     private final String version;
 
-    private Snapshot builtFor; // guarded by this
+    // Which snapshot the cached families describe, held weakly: a strong reference would keep a whole socket
+    // table alive after the service has moved on (three tables in memory at once on a busy host).
+    private java.lang.ref.WeakReference<Snapshot> builtFor = new java.lang.ref.WeakReference<>(null); // guarded by this
     private List<MetricSnapshot> built; // guarded by this
 
     public SocketMetrics(SnapshotService service, MetricsConfig config, String version) {
@@ -70,9 +72,10 @@ public final class SocketMetrics implements MultiCollector {
     }
 
     private synchronized List<MetricSnapshot> familiesOf(Snapshot s) {
-        if (s != builtFor) {
+        if (s != builtFor.get()) {
+            built = null; // let the old families go before building the new ones
             built = build(s);
-            builtFor = s;
+            builtFor = new java.lang.ref.WeakReference<>(s);
         }
         return built;
     }

@@ -35,7 +35,7 @@ public final class ProcfsSocketSource implements SocketSource {
     private final ByteOrder hostOrder;
     private final ProcNetTableReader reader = new ProcNetTableReader();
     private final ProcNetTableReader reader6 = new ProcNetTableReader();
-    private final int[] lastSizes = {1024, 1024, 64, 64};
+    private final int[] lastSizes = {0, 0, 0, 0}; // 0: not read yet
     private final boolean parallel;
     private ExecutorService lane6; // created on first use
 
@@ -113,15 +113,57 @@ public final class ProcfsSocketSource implements SocketSource {
             throw new SourceException("cannot read the socket tables under " + procRoot + ": " + firstFailure);
         }
         for (int i = 0; i < FILES.length; i++) {
-            lastSizes[i] = Math.max(64, lists[i].size());
+            lastSizes[i] = Math.max(16, lists[i].size());
         }
         return new SocketTable(name(), CompactSocketList.of(List.of(lists)), List.of(reports));
     }
 
     private void readInto(int i, ProcNetTableReader r, CompactSocketList.Builder[] lists, FileReport[] reports) {
-        CompactSocketList.Builder b = new CompactSocketList.Builder(lastSizes[i] + lastSizes[i] / 8);
+        int expected = lastSizes[i] > 0 ? lastSizes[i] + lastSizes[i] / 8 : firstEstimate(i);
+        CompactSocketList.Builder b = new CompactSocketList.Builder(expected);
         lists[i] = b;
         reports[i] = readTable(FILES[i], r, b);
+    }
+
+    /**
+     * Room for the first read of table {@code i}, from {@code net/sockstat} and {@code sockstat6} (sockets in
+     * use per protocol and family; TIME_WAIT ones, counted for both families, go to tcp), so that 300,000
+     * sockets do not cost a dozen array copies. 1024 when they cannot be read.
+     */
+    private int firstEstimate(int i) {
+        try {
+            java.util.Map<String, java.util.Map<String, Long>> m = new java.util.LinkedHashMap<>();
+            NetStatParser.parseSockstat(NetStatReader.readSmall(procRoot.resolve("net/sockstat")), m,
+                    new ArrayList<>());
+            if (i % 2 == 1) {
+                NetStatParser.parseSockstat(NetStatReader.readSmall(procRoot.resolve("net/sockstat6")), m,
+                        new ArrayList<>());
+            }
+            long n;
+            switch (i) {
+                case 0:
+                    n = value(m, "TCP", "inuse") + value(m, "TCP", "tw");
+                    break;
+                case 1:
+                    n = value(m, "TCP6", "inuse");
+                    break;
+                case 2:
+                    n = value(m, "UDP", "inuse");
+                    break;
+                default:
+                    n = value(m, "UDP6", "inuse");
+                    break;
+            }
+            return (int) Math.min(1 << 22, Math.max(1024, n + n / 8));
+        } catch (IOException | RuntimeException e) {
+            return 1024;
+        }
+    }
+
+    private static long value(java.util.Map<String, java.util.Map<String, Long>> m, String group, String key) {
+        java.util.Map<String, Long> g = m.get(group);
+        Long v = g == null ? null : g.get(key);
+        return v == null ? 0 : v;
     }
 
     private synchronized ExecutorService lane6() {
