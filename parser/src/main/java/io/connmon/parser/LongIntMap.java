@@ -43,6 +43,29 @@ public final class LongIntMap {
 
     /** Sets {@code key} (not 0) to {@code value} unless it is present already; returns whether it was added. */
     public boolean putIfAbsent(long key, int value) {
+        int i = slot(key);
+        if (keys[i] == key) {
+            return false;
+        }
+        keys[i] = key;
+        values[i] = value;
+        size++;
+        return true;
+    }
+
+    /** Adds one to the value of {@code key} (not 0), absent counting as 0; returns the new value. */
+    public int increment(long key) {
+        int i = slot(key);
+        if (keys[i] != key) {
+            keys[i] = key;
+            values[i] = 0;
+            size++;
+        }
+        return ++values[i];
+    }
+
+    /** The slot holding {@code key}, or the free slot where it goes (after growing if need be). */
+    private int slot(long key) {
         if (key == 0) {
             throw new IllegalArgumentException("key 0 is reserved");
         }
@@ -52,14 +75,8 @@ public final class LongIntMap {
         int mask = keys.length - 1;
         for (int i = mix(key) & mask; ; i = (i + 1) & mask) {
             long k = keys[i];
-            if (k == key) {
-                return false;
-            }
-            if (k == 0) {
-                keys[i] = key;
-                values[i] = value;
-                size++;
-                return true;
+            if (k == key || k == 0) {
+                return i;
             }
         }
     }
@@ -73,29 +90,6 @@ public final class LongIntMap {
         for (int i = 0; i < oldKeys.length; i++) {
             if (oldKeys[i] != 0) {
                 putIfAbsent(oldKeys[i], oldValues[i]);
-            }
-        }
-    }
-
-    /** Adds one to the value of {@code key} (not 0), absent counting as 0; returns the new value. */
-    public int increment(long key) {
-        if (key == 0) {
-            throw new IllegalArgumentException("key 0 is reserved");
-        }
-        if ((size + 1) * 2 > keys.length) {
-            grow();
-        }
-        int mask = keys.length - 1;
-        for (int i = mix(key) & mask; ; i = (i + 1) & mask) {
-            long k = keys[i];
-            if (k == key) {
-                return ++values[i];
-            }
-            if (k == 0) {
-                keys[i] = key;
-                values[i] = 1;
-                size++;
-                return 1;
             }
         }
     }
