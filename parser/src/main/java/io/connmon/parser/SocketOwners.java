@@ -40,6 +40,8 @@ public final class SocketOwners {
     private final long budgetNanos;
     private final TreeMap<Integer, Proc> procs = new TreeMap<>();
     private boolean fdCountKnown;
+    private LongIntMap lastIndex; // never changed once built: Attributions share it
+    private List<SocketOwner> lastOwners;
     private int denied;
     private long scans;
     private long scansBeforeCall;
@@ -118,7 +120,9 @@ public final class SocketOwners {
         long deadline = System.nanoTime() + budgetNanos;
         scansBeforeCall = scans;
         List<Integer> pids = listPids();
+        int before = procs.size();
         procs.keySet().retainAll(new java.util.HashSet<>(pids));
+        boolean removed = procs.size() != before;
 
         // What changed: new processes first, then those whose descriptor count moved.
         List<Proc> fresh = new ArrayList<>();
@@ -143,9 +147,17 @@ public final class SocketOwners {
         fdCountKnown |= anyCount;
         boolean complete = scanAll(fresh, deadline) & scanAll(changed, deadline);
 
-        LongIntMap index = new LongIntMap(table.sockets().size());
-        List<SocketOwner> owners = new ArrayList<>();
-        buildIndex(index, owners);
+        // Nothing scanned and nobody gone: last call's index still holds (the steady state of a quiet host).
+        LongIntMap index;
+        List<SocketOwner> owners;
+        if (!removed && fresh.isEmpty() && changed.isEmpty() && lastIndex != null) {
+            index = lastIndex;
+            owners = lastOwners;
+        } else {
+            index = new LongIntMap(table.sockets().size());
+            owners = new ArrayList<>();
+            buildIndex(index, owners);
+        }
         long[] counts = count(table, index);
 
         if (counts[1] > 0 && !fdCountKnown) {
@@ -154,8 +166,8 @@ public final class SocketOwners {
             stale.removeIf(p -> p.denied);
             stale.sort((a, b) -> Long.compare(a.scannedAt, b.scannedAt));
             complete &= scanAll(stale, deadline);
-            index.clear();
-            owners.clear();
+            index = new LongIntMap(table.sockets().size());
+            owners = new ArrayList<>();
             buildIndex(index, owners);
             counts = count(table, index);
         }
@@ -166,6 +178,8 @@ public final class SocketOwners {
             }
         }
         denied = d;
+        lastIndex = index;
+        lastOwners = owners;
         return new Attribution(index, owners, counts[0], counts[1], complete, true);
     }
 
