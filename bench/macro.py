@@ -226,8 +226,8 @@ def main():
     with open(data, "w") as f:
         for n in sizes:
             f.write(f"{n} " + " ".join(f"{statistics.median(results[n][0][k]):.6f}" for k in names) + "\n")
-    plots = ", ".join(f"'{data}' using 1:{i + 2} with linespoints title '{k}'" for i, k in enumerate(names))
-    script = (f"set terminal pngcairo size 1100,650 font ',10'; set output '{args.plot}';"
+    plots = ", ".join(f"'{data}' using 1:{i + 2} with linespoints lw 2 title '{k}'" for i, k in enumerate(names))
+    script = (f"set terminal pngcairo noenhanced size 1100,650 font ',10'; set output '{args.plot}';"
               "set title 'Time to read all sockets (median)'; set xlabel 'TCP sockets'; set ylabel 'seconds';"
               "set key left top; set grid; set format x '%.0s%c';"
               f"plot {plots}")
