@@ -45,7 +45,7 @@ public final class SnapshotJson {
         long[][][] counts = new long[Protocol.values().length][Family.values().length][STATES.length];
         long total = 0;
         for (SocketRecord r : sockets) {
-            if (q.test(r, owners.ownerOf(r))) {
+            if (q.needsOwner() ? q.test(r, owners.ownerOf(r)) : q.test(r)) {
                 counts[r.protocol().ordinal()][r.family().ordinal()][r.state().ordinal()]++;
                 total++;
             }
