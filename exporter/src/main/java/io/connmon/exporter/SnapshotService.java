@@ -43,7 +43,7 @@ public final class SnapshotService {
     private final Clock clock;
     private final String host;
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
-    private SocketOwners owners;
+    private final SocketOwners owners; // null: no attribution
 
     private final Object lock = new Object();
     private Snapshot last; // guarded by lock
@@ -58,11 +58,15 @@ public final class SnapshotService {
 
     /** A service that also attributes sockets to processes with {@code owners} (null: no attribution). */
     public SnapshotService(SocketSource source, NetStatReader stats, Duration maxAge, SocketOwners owners) {
-        this(source, stats::read, maxAge, Clock.systemUTC(), HostName.get());
-        this.owners = owners;
+        this(source, stats::read, maxAge, Clock.systemUTC(), HostName.get(), owners);
     }
 
     SnapshotService(SocketSource source, Supplier<NetStats> stats, Duration maxAge, Clock clock, String host) {
+        this(source, stats, maxAge, clock, host, null);
+    }
+
+    SnapshotService(SocketSource source, Supplier<NetStats> stats, Duration maxAge, Clock clock, String host,
+            SocketOwners owners) {
         if (maxAge.isNegative()) {
             throw new IllegalArgumentException("max-age must not be negative");
         }
@@ -71,6 +75,7 @@ public final class SnapshotService {
         this.maxAge = maxAge;
         this.clock = clock;
         this.host = host;
+        this.owners = owners;
     }
 
     public void addListener(Listener listener) {

@@ -21,10 +21,10 @@ import java.util.concurrent.RejectedExecutionException;
  * the namespace process PID lives in; tests point it at a fixture tree. A missing {@code tcp6}/{@code udp6}
  * (IPv6 disabled) is no data; the source fails only when none of the four files can be read.
  *
- * <p>The kernel walks its whole socket hash for each of these files, IPv4 and IPv6 alike, so most of a
- * collection is the kernel printing. On a machine with more than one core the IPv6 tables are read on a second
- * thread while the IPv4 ones are read on the caller's, which roughly halves a collection's wall time; the
- * records still come out in file order.
+ * <p>Most of a collection is the kernel printing these files. On a machine with more than one core the IPv6
+ * tables are read on a second thread while the IPv4 ones are read on the caller's, so a collection costs about
+ * the longer of the two rather than their sum (with a quarter of the sockets on IPv6, about a quarter less);
+ * the records still come out in file order.
  */
 public final class ProcfsSocketSource implements SocketSource {
 
