@@ -1,16 +1,17 @@
 package io.connmon.agent;
 
+import io.connmon.parser.attribution.SocketOwners;
+import io.connmon.parser.counters.NetStatReader;
+import io.connmon.parser.model.SocketState;
+import io.connmon.parser.source.SocketSources;
+import io.connmon.parser.source.SourceException;
+
 import io.connmon.exporter.QueryException;
 import io.connmon.exporter.Snapshot;
 import io.connmon.exporter.SnapshotJson;
 import io.connmon.exporter.SnapshotService;
 import io.connmon.exporter.SocketQuery;
 import io.connmon.exporter.NetstatTable;
-import io.connmon.parser.NetStatReader;
-import io.connmon.parser.SocketOwners;
-import io.connmon.parser.SocketSources;
-import io.connmon.parser.SocketState;
-import io.connmon.parser.SourceException;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;

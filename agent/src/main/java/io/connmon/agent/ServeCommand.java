@@ -1,15 +1,16 @@
 package io.connmon.agent;
 
+import io.connmon.parser.attribution.SocketOwners;
+import io.connmon.parser.counters.NetStatReader;
+import io.connmon.parser.source.SocketSources;
+import io.connmon.parser.source.SourceException;
+
 import io.connmon.exporter.BuildInfo;
 import io.connmon.exporter.HttpEndpoints;
 import io.connmon.exporter.MetricsConfig;
 import io.connmon.exporter.SelfMetrics;
 import io.connmon.exporter.SnapshotService;
 import io.connmon.exporter.SocketMetrics;
-import io.connmon.parser.NetStatReader;
-import io.connmon.parser.SocketOwners;
-import io.connmon.parser.SocketSources;
-import io.connmon.parser.SourceException;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;

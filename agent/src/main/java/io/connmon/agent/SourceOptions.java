@@ -1,7 +1,8 @@
 package io.connmon.agent;
 
-import io.connmon.parser.SocketSources;
-import io.connmon.parser.SourceKind;
+import io.connmon.parser.source.SocketSources;
+import io.connmon.parser.source.SourceKind;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;

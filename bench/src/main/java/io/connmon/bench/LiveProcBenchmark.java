@@ -1,8 +1,9 @@
 package io.connmon.bench;
 
-import io.connmon.parser.ProcfsSocketSource;
-import io.connmon.parser.SocketTable;
-import io.connmon.parser.SourceException;
+import io.connmon.parser.model.SocketTable;
+import io.connmon.parser.source.SourceException;
+import io.connmon.parser.source.procfs.ProcfsSocketSource;
+
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;

@@ -1,12 +1,13 @@
 package io.connmon.bench;
 
-import io.connmon.parser.Family;
-import io.connmon.parser.FileReport;
-import io.connmon.parser.ProcNetParser;
-import io.connmon.parser.ProcNetTableReader;
-import io.connmon.parser.Protocol;
-import io.connmon.parser.SocketRecord;
-import io.connmon.parser.SocketState;
+import io.connmon.parser.model.Family;
+import io.connmon.parser.model.FileReport;
+import io.connmon.parser.model.Protocol;
+import io.connmon.parser.model.SocketRecord;
+import io.connmon.parser.model.SocketState;
+import io.connmon.parser.source.procfs.ProcNetParser;
+import io.connmon.parser.source.procfs.ProcNetTableReader;
+
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,10 +1,11 @@
 package io.connmon.bench;
 
-import io.connmon.parser.Endpoint;
-import io.connmon.parser.Family;
-import io.connmon.parser.Protocol;
-import io.connmon.parser.SocketRecord;
-import io.connmon.parser.SocketState;
+import io.connmon.parser.model.Endpoint;
+import io.connmon.parser.model.Family;
+import io.connmon.parser.model.Protocol;
+import io.connmon.parser.model.SocketRecord;
+import io.connmon.parser.model.SocketState;
+
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

@@ -1,9 +1,10 @@
 package io.connmon.bench;
 
-import io.connmon.parser.FileReport;
-import io.connmon.parser.ProcfsSocketSource;
-import io.connmon.parser.SocketTable;
-import io.connmon.parser.SourceException;
+import io.connmon.parser.model.FileReport;
+import io.connmon.parser.model.SocketTable;
+import io.connmon.parser.source.SourceException;
+import io.connmon.parser.source.procfs.ProcfsSocketSource;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;

@@ -1,16 +1,17 @@
 package io.connmon.exporter;
 
+import io.connmon.parser.counters.NetStats;
+import io.connmon.parser.counters.PortRange;
+import io.connmon.parser.model.CompactSocketList;
+import io.connmon.parser.model.Family;
+import io.connmon.parser.model.FileReport;
+import io.connmon.parser.model.Protocol;
+import io.connmon.parser.model.SocketState;
+import io.connmon.parser.model.SocketTable;
+import io.connmon.parser.source.procfs.ProcNetParser;
+import io.connmon.parser.source.procfs.ProcNetTableReader;
+
 import io.connmon.bench.ProcNetTableGenerator;
-import io.connmon.parser.CompactSocketList;
-import io.connmon.parser.Family;
-import io.connmon.parser.FileReport;
-import io.connmon.parser.NetStats;
-import io.connmon.parser.PortRange;
-import io.connmon.parser.ProcNetParser;
-import io.connmon.parser.ProcNetTableReader;
-import io.connmon.parser.Protocol;
-import io.connmon.parser.SocketState;
-import io.connmon.parser.SocketTable;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;

@@ -1,7 +1,8 @@
 package io.connmon.exporter;
 
-import io.connmon.parser.Endpoint;
-import io.connmon.parser.Family;
+import io.connmon.parser.model.Endpoint;
+import io.connmon.parser.model.Family;
+
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;

@@ -1,9 +1,10 @@
 package io.connmon.exporter;
 
+import io.connmon.parser.source.SourceException;
+
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
-import io.connmon.parser.SourceException;
 import io.prometheus.metrics.exporter.httpserver.MetricsHandler;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.BufferedOutputStream;

@@ -1,9 +1,10 @@
 package io.connmon.exporter;
 
-import io.connmon.parser.Attribution;
-import io.connmon.parser.Family;
-import io.connmon.parser.SocketOwner;
-import io.connmon.parser.SocketRecord;
+import io.connmon.parser.attribution.Attribution;
+import io.connmon.parser.attribution.SocketOwner;
+import io.connmon.parser.model.Family;
+import io.connmon.parser.model.SocketRecord;
+
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,6 +1,7 @@
 package io.connmon.exporter;
 
-import io.connmon.parser.FileReport;
+import io.connmon.parser.model.FileReport;
+
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;

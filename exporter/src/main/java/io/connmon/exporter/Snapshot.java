@@ -1,9 +1,10 @@
 package io.connmon.exporter;
 
-import io.connmon.parser.Attribution;
-import io.connmon.parser.NetStats;
-import io.connmon.parser.SocketRecord;
-import io.connmon.parser.SocketTable;
+import io.connmon.parser.attribution.Attribution;
+import io.connmon.parser.counters.NetStats;
+import io.connmon.parser.model.SocketRecord;
+import io.connmon.parser.model.SocketTable;
+
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

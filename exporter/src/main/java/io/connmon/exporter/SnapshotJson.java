@@ -1,15 +1,16 @@
 package io.connmon.exporter;
 
+import io.connmon.parser.attribution.Attribution;
+import io.connmon.parser.attribution.SocketOwner;
+import io.connmon.parser.model.Endpoint;
+import io.connmon.parser.model.Family;
+import io.connmon.parser.model.Protocol;
+import io.connmon.parser.model.SocketRecord;
+import io.connmon.parser.model.SocketState;
+
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import io.connmon.parser.Attribution;
-import io.connmon.parser.Endpoint;
-import io.connmon.parser.Family;
-import io.connmon.parser.Protocol;
-import io.connmon.parser.SocketOwner;
-import io.connmon.parser.SocketRecord;
-import io.connmon.parser.SocketState;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.List;

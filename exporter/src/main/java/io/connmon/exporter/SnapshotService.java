@@ -1,12 +1,13 @@
 package io.connmon.exporter;
 
-import io.connmon.parser.Attribution;
-import io.connmon.parser.NetStatReader;
-import io.connmon.parser.SocketOwners;
-import io.connmon.parser.NetStats;
-import io.connmon.parser.SocketSource;
-import io.connmon.parser.SocketTable;
-import io.connmon.parser.SourceException;
+import io.connmon.parser.attribution.Attribution;
+import io.connmon.parser.attribution.SocketOwners;
+import io.connmon.parser.counters.NetStatReader;
+import io.connmon.parser.counters.NetStats;
+import io.connmon.parser.model.SocketTable;
+import io.connmon.parser.source.SocketSource;
+import io.connmon.parser.source.SourceException;
+
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;

@@ -1,10 +1,11 @@
 package io.connmon.exporter;
 
-import io.connmon.parser.Family;
-import io.connmon.parser.FileReport;
-import io.connmon.parser.NetStats;
-import io.connmon.parser.Protocol;
-import io.connmon.parser.SocketState;
+import io.connmon.parser.counters.NetStats;
+import io.connmon.parser.model.Family;
+import io.connmon.parser.model.FileReport;
+import io.connmon.parser.model.Protocol;
+import io.connmon.parser.model.SocketState;
+
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot;

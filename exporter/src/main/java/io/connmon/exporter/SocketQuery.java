@@ -1,10 +1,11 @@
 package io.connmon.exporter;
 
-import io.connmon.parser.Family;
-import io.connmon.parser.Protocol;
-import io.connmon.parser.SocketOwner;
-import io.connmon.parser.SocketRecord;
-import io.connmon.parser.SocketState;
+import io.connmon.parser.attribution.SocketOwner;
+import io.connmon.parser.model.Family;
+import io.connmon.parser.model.Protocol;
+import io.connmon.parser.model.SocketRecord;
+import io.connmon.parser.model.SocketState;
+
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;

@@ -1,15 +1,15 @@
 package io.connmon.exporter;
 
-import io.connmon.parser.Attribution;
-import io.connmon.parser.Endpoint;
-import io.connmon.parser.Family;
-import io.connmon.parser.LongIntMap;
-import io.connmon.parser.Family;
-import io.connmon.parser.PortRange;
-import io.connmon.parser.Protocol;
-import io.connmon.parser.SocketOwner;
-import io.connmon.parser.SocketRecord;
-import io.connmon.parser.SocketState;
+import io.connmon.parser.attribution.Attribution;
+import io.connmon.parser.attribution.SocketOwner;
+import io.connmon.parser.counters.PortRange;
+import io.connmon.parser.model.Endpoint;
+import io.connmon.parser.model.Family;
+import io.connmon.parser.model.LongIntMap;
+import io.connmon.parser.model.Protocol;
+import io.connmon.parser.model.SocketRecord;
+import io.connmon.parser.model.SocketState;
+
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.Comparator;

@@ -1,9 +1,10 @@
 package io.connmon.exporter;
 
-import io.connmon.parser.SocketRecord;
-import io.connmon.parser.SocketSource;
-import io.connmon.parser.SocketTable;
-import io.connmon.parser.SourceException;
+import io.connmon.parser.model.SocketRecord;
+import io.connmon.parser.model.SocketTable;
+import io.connmon.parser.source.SocketSource;
+import io.connmon.parser.source.SourceException;
+
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;

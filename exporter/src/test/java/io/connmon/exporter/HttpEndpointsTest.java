@@ -1,5 +1,10 @@
 package io.connmon.exporter;
 
+import io.connmon.parser.model.Endpoint;
+import io.connmon.parser.model.Protocol;
+import io.connmon.parser.model.SocketRecord;
+import io.connmon.parser.model.SocketState;
+
 import static io.connmon.exporter.Sockets.listen;
 import static io.connmon.exporter.Sockets.tcp;
 import static io.connmon.exporter.Sockets.udp;
@@ -11,10 +16,6 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
-import io.connmon.parser.Endpoint;
-import io.connmon.parser.Protocol;
-import io.connmon.parser.SocketRecord;
-import io.connmon.parser.SocketState;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,11 +1,12 @@
 package io.connmon.exporter;
 
+import io.connmon.parser.counters.NetStatReader;
+import io.connmon.parser.source.procfs.ProcfsSocketSource;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.connmon.parser.NetStatReader;
-import io.connmon.parser.ProcfsSocketSource;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

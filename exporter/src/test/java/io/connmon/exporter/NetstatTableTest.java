@@ -1,5 +1,8 @@
 package io.connmon.exporter;
 
+import io.connmon.parser.model.SocketRecord;
+import io.connmon.parser.model.SocketState;
+
 import static io.connmon.exporter.Sockets.listen;
 import static io.connmon.exporter.Sockets.tcp;
 import static io.connmon.exporter.Sockets.udp;
@@ -7,8 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.connmon.parser.SocketRecord;
-import io.connmon.parser.SocketState;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

@@ -1,10 +1,11 @@
 package io.connmon.exporter;
 
+import io.connmon.parser.counters.NetStatReader;
+import io.connmon.parser.source.procfs.ProcfsSocketSource;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.connmon.parser.NetStatReader;
-import io.connmon.parser.ProcfsSocketSource;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;

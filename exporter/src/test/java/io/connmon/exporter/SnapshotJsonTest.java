@@ -1,5 +1,8 @@
 package io.connmon.exporter;
 
+import io.connmon.parser.model.SocketRecord;
+import io.connmon.parser.model.SocketState;
+
 import static io.connmon.exporter.Sockets.full;
 import static io.connmon.exporter.Sockets.listen;
 import static io.connmon.exporter.Sockets.tcp;
@@ -10,8 +13,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.connmon.parser.SocketRecord;
-import io.connmon.parser.SocketState;
 import java.io.ByteArrayOutputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;

@@ -1,5 +1,10 @@
 package io.connmon.exporter;
 
+import io.connmon.parser.counters.NetStats;
+import io.connmon.parser.model.SocketRecord;
+import io.connmon.parser.model.SocketState;
+import io.connmon.parser.source.SourceException;
+
 import static io.connmon.exporter.Sockets.listen;
 import static io.connmon.exporter.Sockets.tcp;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -8,10 +13,6 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.connmon.parser.NetStats;
-import io.connmon.parser.SocketRecord;
-import io.connmon.parser.SocketState;
-import io.connmon.parser.SourceException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

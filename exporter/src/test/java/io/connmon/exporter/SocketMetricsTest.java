@@ -1,5 +1,14 @@
 package io.connmon.exporter;
 
+import io.connmon.parser.counters.NetStats;
+import io.connmon.parser.model.FileReport;
+import io.connmon.parser.model.Protocol;
+import io.connmon.parser.model.SocketRecord;
+import io.connmon.parser.model.SocketState;
+import io.connmon.parser.model.SocketTable;
+import io.connmon.parser.source.SocketSource;
+import io.connmon.parser.source.SourceException;
+
 import static io.connmon.exporter.Sockets.ep;
 import static io.connmon.exporter.Sockets.listen;
 import static io.connmon.exporter.Sockets.tcp;
@@ -10,14 +19,6 @@ import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.connmon.parser.FileReport;
-import io.connmon.parser.NetStats;
-import io.connmon.parser.Protocol;
-import io.connmon.parser.SocketRecord;
-import io.connmon.parser.SocketState;
-import io.connmon.parser.SocketSource;
-import io.connmon.parser.SocketTable;
-import io.connmon.parser.SourceException;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;

@@ -1,5 +1,10 @@
 package io.connmon.exporter;
 
+import io.connmon.parser.model.Family;
+import io.connmon.parser.model.Protocol;
+import io.connmon.parser.model.SocketRecord;
+import io.connmon.parser.model.SocketState;
+
 import static io.connmon.exporter.Sockets.ep;
 import static io.connmon.exporter.Sockets.listen;
 import static io.connmon.exporter.Sockets.tcp;
@@ -10,10 +15,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.connmon.parser.Family;
-import io.connmon.parser.Protocol;
-import io.connmon.parser.SocketRecord;
-import io.connmon.parser.SocketState;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

@@ -1,5 +1,10 @@
 package io.connmon.exporter;
 
+import io.connmon.parser.model.Family;
+import io.connmon.parser.model.Protocol;
+import io.connmon.parser.model.SocketRecord;
+import io.connmon.parser.model.SocketState;
+
 import static io.connmon.exporter.Sockets.EPHEMERAL;
 import static io.connmon.exporter.Sockets.ep;
 import static io.connmon.exporter.Sockets.listen;
@@ -9,10 +14,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import io.connmon.parser.Family;
-import io.connmon.parser.Protocol;
-import io.connmon.parser.SocketRecord;
-import io.connmon.parser.SocketState;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;

@@ -1,14 +1,15 @@
 package io.connmon.exporter;
 
-import io.connmon.parser.Endpoint;
-import io.connmon.parser.Family;
-import io.connmon.parser.FileReport;
-import io.connmon.parser.NetStats;
-import io.connmon.parser.PortRange;
-import io.connmon.parser.Protocol;
-import io.connmon.parser.SocketRecord;
-import io.connmon.parser.SocketState;
-import io.connmon.parser.SocketTable;
+import io.connmon.parser.counters.NetStats;
+import io.connmon.parser.counters.PortRange;
+import io.connmon.parser.model.Endpoint;
+import io.connmon.parser.model.Family;
+import io.connmon.parser.model.FileReport;
+import io.connmon.parser.model.Protocol;
+import io.connmon.parser.model.SocketRecord;
+import io.connmon.parser.model.SocketState;
+import io.connmon.parser.model.SocketTable;
+
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Clock;

@@ -1,5 +1,15 @@
 package io.connmon.parser;
 
+import io.connmon.parser.model.Family;
+import io.connmon.parser.model.FileReport;
+import io.connmon.parser.model.Protocol;
+import io.connmon.parser.model.SocketRecord;
+import io.connmon.parser.model.SocketTable;
+import io.connmon.parser.source.SourceException;
+import io.connmon.parser.source.procfs.ProcNetParser;
+import io.connmon.parser.source.procfs.ProcNetTableReader;
+import io.connmon.parser.source.procfs.ProcfsSocketSource;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
@@ -15,25 +25,25 @@ import java.util.List;
 import java.util.function.IntSupplier;
 
 /** The fixture trees under {@code src/test/resources} and small tools to read them. */
-final class Fixtures {
+public final class Fixtures {
 
     /** Captured from a real 6.18 kernel by {@code capture-fixture.sh}. */
-    static final Path PROC = resource("proc");
+    public static final Path PROC = resource("proc");
     /** {@link #PROC}'s four tables as a big-endian host prints them ({@code make-big-endian.py}). */
-    static final Path PROC_BIG_ENDIAN = resource("proc-big-endian");
+    public static final Path PROC_BIG_ENDIAN = resource("proc-big-endian");
     /** Deliberately broken files: see the comments in {@link BrokenFixtureTest}. */
-    static final Path BROKEN = resource("broken");
+    public static final Path BROKEN = resource("broken");
     /** States the kernel never prints, written by hand ({@code handmade/README.md}). */
-    static final Path HANDMADE = resource("handmade");
+    public static final Path HANDMADE = resource("handmade");
 
     /** The address the capture gave its interface, and the deliberately asymmetric IPv6 one. */
-    static final String A4 = "10.254.222.37";
-    static final String A6 = "2001:db8:1234:5678:9abc:def0:1357:2468";
+    public static final String A4 = "10.254.222.37";
+    public static final String A6 = "2001:db8:1234:5678:9abc:def0:1357:2468";
 
     private Fixtures() {
     }
 
-    static Path resource(String name) {
+    public static Path resource(String name) {
         URL url = Fixtures.class.getResource("/" + name);
         if (url == null) {
             throw new IllegalStateException("missing test resource " + name);
@@ -45,7 +55,7 @@ final class Fixtures {
         }
     }
 
-    static String text(Path file) {
+    public static String text(Path file) {
         try {
             return Files.readString(file, StandardCharsets.US_ASCII);
         } catch (IOException e) {
@@ -54,7 +64,7 @@ final class Fixtures {
     }
 
     /** The file's lines, each with its {@code '\n'} (the last one may lack it). */
-    static List<String> linesWithEnds(Path file) {
+    public static List<String> linesWithEnds(Path file) {
         String t = text(file);
         List<String> out = new ArrayList<>();
         int from = 0;
@@ -67,7 +77,7 @@ final class Fixtures {
         return out;
     }
 
-    static SocketTable collect(Path root, ByteOrder order) {
+    public static SocketTable collect(Path root, ByteOrder order) {
         try {
             return new ProcfsSocketSource(root, order).collect();
         } catch (SourceException e) {
@@ -75,13 +85,13 @@ final class Fixtures {
         }
     }
 
-    static FileReport report(SocketTable table, String name) {
+    public static FileReport report(SocketTable table, String name) {
         return table.inputs().stream().filter(r -> r.name().equals(name)).findFirst()
                 .orElseThrow(() -> new AssertionError("no report for " + name));
     }
 
     /** Parses one whole table held in memory, as {@link ProcfsSocketSource} would read it from a file. */
-    static List<SocketRecord> parseTable(String text, Protocol protocol, Family family, ByteOrder order,
+    public static List<SocketRecord> parseTable(String text, Protocol protocol, Family family, ByteOrder order,
             List<FileReport> reportOut) {
         List<SocketRecord> out = new ArrayList<>();
         FileReport r = new ProcNetTableReader().read("test", new ScriptedChannel(bytes(text), () -> Integer.MAX_VALUE, -1),
@@ -92,7 +102,7 @@ final class Fixtures {
         return out;
     }
 
-    static byte[] bytes(String s) {
+    public static byte[] bytes(String s) {
         return s.getBytes(StandardCharsets.ISO_8859_1);
     }
 
@@ -101,14 +111,14 @@ final class Fixtures {
      * {@link IOException} once {@code failAfter} bytes are out (never, if negative): a file that vanishes
      * mid-read, as a /proc file does when its namespace goes away.
      */
-    static final class ScriptedChannel implements ReadableByteChannel {
+    public static final class ScriptedChannel implements ReadableByteChannel {
         private final byte[] data;
         private final IntSupplier chunk;
         private final int failAfter;
         private int pos;
         private boolean open = true;
 
-        ScriptedChannel(byte[] data, IntSupplier chunk, int failAfter) {
+        public ScriptedChannel(byte[] data, IntSupplier chunk, int failAfter) {
             this.data = data;
             this.chunk = chunk;
             this.failAfter = failAfter;

@@ -1,0 +1,50 @@
+package io.connmon.agent;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The one-way flow, kernel to parser to snapshot to metrics, JSON and the command line, as rules over the
+ * compiled classes of all three modules (this module's test class path holds them all).
+ */
+class ArchitectureTest {
+    private static JavaClasses classes;
+
+    @BeforeAll
+    static void importClasses() {
+        classes = new ClassFileImporter()
+                .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .importPackages("io.connmon");
+    }
+
+    @Test
+    void parserKnowsNothingOfHttpMetricsJsonOrTheCommandLine() {
+        noClasses().that().resideInAPackage("io.connmon.parser..")
+                .should().dependOnClassesThat().resideInAnyPackage(
+                        "io.connmon.exporter..", "io.connmon.agent..",
+                        "com.sun.net.httpserver..", "io.prometheus..", "io.micrometer..",
+                        "com.fasterxml.jackson..", "picocli..")
+                .check(classes);
+    }
+
+    @Test
+    void exporterKnowsNothingOfTheCommandLine() {
+        noClasses().that().resideInAPackage("io.connmon.exporter..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.connmon.agent..", "picocli..")
+                .check(classes);
+    }
+
+    @Test
+    void onlyTheSourcesPackageKnowsConcreteSources() {
+        noClasses().that().resideOutsideOfPackages("io.connmon.parser.source..", "io.connmon.agent..")
+                .should().dependOnClassesThat().resideInAnyPackage(
+                        "io.connmon.parser.source.procfs..", "io.connmon.parser.source.oshi..",
+                        "io.connmon.parser.source.netlink..")
+                .check(classes);
+    }
+}

@@ -1,0 +1,36 @@
+package io.connmon.parser.source;
+
+import io.connmon.parser.model.SocketTable;
+
+/**
+ * Where socket tables come from: procfs text today, OSHI as a fallback, a netlink sock_diag dump next.
+ *
+ * <p>A source is created once and asked for a fresh {@link SocketTable} at each collection. It is lenient at
+ * the edges: malformed input is skipped and counted in the table's {@link FileReport}s, an absent input is no
+ * data. It throws {@link SourceException} only when nothing at all could be read, so that a caller can keep
+ * serving the last good table.
+ *
+ * <pre>{@code
+ * try (SocketSource source = SocketSources.open(SourceKind.AUTO, Path.of("/proc"))) {
+ *     SocketTable table = source.collect();
+ *     table.sockets().forEach(System.out::println);
+ * }
+ * }</pre>
+ */
+public interface SocketSource extends AutoCloseable {
+
+    /** The source's name as reported to users: {@code procfs}, {@code oshi}, {@code netlink}. */
+    String name();
+
+    /**
+     * Reads every TCP and UDP socket, IPv4 and IPv6.
+     *
+     * @throws SourceException when no input at all could be read
+     */
+    SocketTable collect() throws SourceException;
+
+    /** Releases what the source holds (a netlink socket, say). Never throws. */
+    @Override
+    default void close() {
+    }
+}
