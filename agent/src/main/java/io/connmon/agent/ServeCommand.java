@@ -11,16 +11,7 @@ import io.connmon.exporter.MetricsConfig;
 import io.connmon.exporter.SelfMetrics;
 import io.connmon.exporter.SnapshotService;
 import io.connmon.exporter.SocketMetrics;
-import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
-import io.micrometer.core.instrument.config.MeterFilter;
-import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
-import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
-import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
-import io.micrometer.core.instrument.binder.system.UptimeMetrics;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
@@ -112,27 +103,17 @@ final class ServeCommand implements Runnable {
         SocketOwners owners = attribution ? new SocketOwners(source.procRoot, attributionBudget) : null;
         SnapshotService service = new SnapshotService(choice.source(), new NetStatReader(source.procRoot), maxAge,
                 owners);
-        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        // Two of Micrometer's system meters break Prometheus naming rules (promtool: "_count" on a gauge,
-        // an abbreviated unit); process_cpu_usage and the JVM meters say the same without them.
-        registry.config().meterFilter(MeterFilter.deny(id -> id.getName().equals("system.cpu.count")
-                || id.getName().equals("process.cpu.time")));
-        registry.getPrometheusRegistry().register(new SocketMetrics(service, metricsConfig, BuildInfo.version()));
+        PrometheusRegistry registry = new PrometheusRegistry();
+        registry.register(new SocketMetrics(service, metricsConfig, BuildInfo.version()));
         SelfMetrics self = new SelfMetrics();
-        self.bindTo(registry);
+        self.register(registry);
+        SelfMetrics.registerProcessAndJvm(registry);
         service.addListener(self);
         service.addListener(new FailureLog());
-        new ClassLoaderMetrics().bindTo(registry);
-        new JvmMemoryMetrics().bindTo(registry);
-        new JvmGcMetrics().bindTo(registry);
-        new JvmThreadMetrics().bindTo(registry);
-        new ProcessorMetrics().bindTo(registry);
-        new UptimeMetrics().bindTo(registry);
-        new FileDescriptorMetrics().bindTo(registry);
 
         HttpEndpoints http;
         try {
-            http = HttpEndpoints.start(address, service, registry.getPrometheusRegistry());
+            http = HttpEndpoints.start(address, service, registry);
         } catch (BindException e) {
             throw new Main.UserError("cannot listen on " + listen + ": " + e.getMessage(), 1);
         } catch (IOException e) {
