@@ -161,6 +161,13 @@ final class SocketSummary {
                 }
             }
         }
+        // Named ports are always exported, established at 0 when they have no connection, as documented.
+        for (int p : config.inboundPorts()) {
+            row(inRow, inRows, p);
+        }
+        for (int p : config.outboundPorts()) {
+            row(outRow, outRows, p);
+        }
         boolean allowList = !config.inboundPorts().isEmpty();
         inbound = capped(inRows, allowList ? 0 : config.inboundPortsMax(),
                 allowList ? config.inboundPorts() : null, null);
