@@ -148,6 +148,8 @@ class CommandLineTest {
         assertEquals("connmon: CONNMON_INBOUND_PORTS_MAX=-1: expected a number, 0 or more", env.err.strip());
         Result level = run(Map.of("CONNMON_LOG_LEVEL", "loud"), "serve");
         assertTrue(level.err.startsWith("connmon: CONNMON_LOG_LEVEL=loud: use error, warn, info or debug"), level.err);
+        Result listen = run(Map.of("CONNMON_LISTEN", "9469"), "serve");
+        assertEquals("connmon: CONNMON_LISTEN=9469: expected HOST:PORT, such as 127.0.0.1:9469", listen.err.strip());
         Result root = run(Map.of("CONNMON_PROC_ROOT", "/no/such/dir"), "list");
         assertEquals("connmon: CONNMON_PROC_ROOT=/no/such/dir: not a directory", root.err.strip());
     }
