@@ -109,6 +109,26 @@ final class Environment implements CommandLine.IDefaultValueProvider {
         return flag + " " + value;
     }
 
+    /**
+     * Whether the bad value {@code value} of {@code option} came from its environment variable rather than from
+     * {@code args} (where the flag, when given, wins over the variable).
+     */
+    boolean cameFromEnvironment(OptionSpec option, String value, String[] args) {
+        String fromEnv = fromEnvironment(option);
+        if (fromEnv == null || !fromEnv.equals(value)) {
+            return false;
+        }
+        for (int i = 0; i < args.length; i++) {
+            for (String n : option.names()) {
+                if (args[i].equals(n + "=" + value) || args[i].equals(n) && i + 1 < args.length
+                        && args[i + 1].equals(value)) {
+                    return false; // the command line says the same: name the flag
+                }
+            }
+        }
+        return true;
+    }
+
     /** Whether any of {@code names} was given in {@code args}, as a flag or {@code --flag=value}. */
     static boolean given(String[] names, String[] args) {
         for (String a : args) {

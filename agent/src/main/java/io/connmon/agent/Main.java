@@ -44,7 +44,7 @@ public final class Main implements Callable<Integer> {
             // A bad value from the environment is named as the operator wrote it: CONNMON_MAX_AGE=banana.
             if (ex.getArgSpec() instanceof OptionSpec && ex.getCause() != null) {
                 OptionSpec o = (OptionSpec) ex.getArgSpec();
-                if (!Environment.given(o.names(), argv) && environment.fromEnvironment(o) != null) {
+                if (environment.cameFromEnvironment(o, ex.getValue(), argv)) {
                     message = environment.describe(o, null, false) + ": " + ex.getCause().getMessage();
                 }
             }

@@ -69,7 +69,7 @@ final class ServeCommand implements Runnable {
     @Option(names = "--outbound-ports", paramLabel = "PORT[,PORT...]",
             defaultValue = "${env:CONNMON_OUTBOUND_PORTS:-}",
             description = "Remote ports always exported one by one, even inside the ephemeral range (where a remote "
-                    + "port is otherwise taken for a client's and counted as port=\"other\"). "
+                    + "port is otherwise taken for a client's random port and counted as port=\"other\"). "
                     + "Env CONNMON_OUTBOUND_PORTS.")
     String outboundPorts;
 

@@ -126,6 +126,14 @@ class CommandLineTest {
     }
 
     @Test
+    void aFlagOverridesABadVariable() {
+        // --max-age wins over CONNMON_MAX_AGE: the start goes on, to fail on the next bad setting
+        Result r = run(Map.of("CONNMON_MAX_AGE", "banana"), "serve", "--max-age", "1s", "--listen", "nowhere");
+        assertEquals(2, r.code);
+        assertEquals("connmon: --listen nowhere: expected HOST:PORT, such as 127.0.0.1:9469", r.err.strip());
+    }
+
+    @Test
     void aCommandLineFlagIsNamedAsTheFlagEvenWithTheVariableSet() {
         Result r = run(Map.of("CONNMON_MAX_AGE", "1s"), "serve", "--max-age", "soon");
         assertEquals(2, r.code);
