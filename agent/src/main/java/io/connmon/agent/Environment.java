@@ -129,21 +129,6 @@ final class Environment implements CommandLine.IDefaultValueProvider {
         return true;
     }
 
-    /** Whether any of {@code names} was given in {@code args}, as a flag or {@code --flag=value}. */
-    static boolean given(String[] names, String[] args) {
-        for (String a : args) {
-            if (a.equals("--")) {
-                return false;
-            }
-            for (String n : names) {
-                if (a.equals(n) || a.startsWith(n + "=")) {
-                    return true;
-                }
-            }
-        }
-        return false;
-    }
-
     /** The variables any option of {@code cl} or its subcommands reads. */
     static Set<String> known(CommandLine cl) {
         Set<String> out = new TreeSet<>();
