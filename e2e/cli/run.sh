@@ -76,6 +76,10 @@ sport=$(free_port)
 "$connmon" serve --listen "127.0.0.1:$sport" > "$work/serve.out" 2> "$work/serve.err" &
 spid=$!
 wait_for 30 curl -sf "http://127.0.0.1:$sport/-/ready"
+kill -HUP "$spid"
+wait_for 5 grep -q 'SIGHUP ignored: restart to re-read settings' "$work/serve.err"
+check "SIGHUP is ignored with a log line, serve goes on answering" \
+  bash -c "grep -q 'SIGHUP ignored' '$work/serve.err' && kill -0 $spid && curl -sf 'http://127.0.0.1:$sport/-/healthy' >/dev/null"
 start=$(date +%s%N)
 kill -TERM "$spid"
 wait "$spid"; rc=$?
@@ -83,4 +87,10 @@ ms=$(( ($(date +%s%N) - start) / 1000000 ))
 check "SIGTERM stops serve within a second (${ms} ms, exit $rc)" [ "$ms" -lt 1000 -a "$rc" -eq 143 ]
 check "serve logs one concise line per event, no stack trace" bash -c "grep -q '^INFO connmon: listening\|^INFO connmon: connmon .* listening on http://127.0.0.1:$sport' '$work/serve.err' && ! grep -q '^\s*at ' '$work/serve.err'"
 check "connmon version prints the version" bash -c "'$connmon' version | grep -qE '^connmon [0-9]'"
+"$connmon" > "$work/none.out" 2> "$work/none.err"; rc=$?
+check "connmon without a command exits 2 with the usage on stderr" \
+  bash -c "[ $rc -eq 2 ] && [ ! -s '$work/none.out' ] && grep -q '^Usage: connmon' '$work/none.err'"
+CONNMON_MAX_AGE=banana "$connmon" serve --listen 127.0.0.1:0 > /dev/null 2> "$work/env.err"; rc=$?
+check "a bad CONNMON_MAX_AGE is named as the variable (exit $rc)" \
+  bash -c "[ $rc -eq 2 ] && grep -q '^connmon: CONNMON_MAX_AGE=banana: ' '$work/env.err'"
 finish

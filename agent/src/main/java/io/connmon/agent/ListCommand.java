@@ -77,6 +77,14 @@ final class ListCommand implements Runnable {
         if (ipv4 != ipv6) {
             params.put("family", List.of(ipv4 ? "ipv4" : "ipv6"));
         }
+        for (String st : states) {
+            if (SocketState.fromName(st.trim()) == null) {
+                throw new Main.UserError("--state " + st + ": expected " + SocketQuery.STATE_NAMES, 2);
+            }
+        }
+        if (port != null && (port < 0 || port > 65535)) {
+            throw new Main.UserError("--port " + port + ": expected a port number, 0 to 65535", 2);
+        }
         if (!states.isEmpty()) {
             params.put("state", states);
         } else if (listening && !all) {
@@ -98,7 +106,8 @@ final class ListCommand implements Runnable {
         try {
             query = SocketQuery.parse(params);
         } catch (QueryException e) {
-            throw new Main.UserError("--" + e.parameter() + ": " + e.getMessage() + "; accepts " + e.accepts(), 2);
+            // Every flag is checked above; this would be a flag-to-filter mistake of connmon's own.
+            throw new IllegalStateException(e.getMessage(), e);
         }
         SocketSources.Choice choice = source.choose();
         Snapshot snapshot;

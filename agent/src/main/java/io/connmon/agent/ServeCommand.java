@@ -11,16 +11,7 @@ import io.connmon.exporter.MetricsConfig;
 import io.connmon.exporter.SelfMetrics;
 import io.connmon.exporter.SnapshotService;
 import io.connmon.exporter.SocketMetrics;
-import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
-import io.micrometer.core.instrument.config.MeterFilter;
-import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
-import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
-import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
-import io.micrometer.core.instrument.binder.system.UptimeMetrics;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
@@ -31,7 +22,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.logging.Logger;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code connmon serve}: the daemon. */
 @Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
@@ -73,11 +66,18 @@ final class ServeCommand implements Runnable {
                     + "Env CONNMON_OUTBOUND_PORTS_MAX. Default: ${DEFAULT-VALUE}.")
     int outboundPortsMax;
 
+    @Option(names = "--outbound-ports", paramLabel = "PORT[,PORT...]",
+            defaultValue = "${env:CONNMON_OUTBOUND_PORTS:-}",
+            description = "Remote ports always exported one by one, even inside the ephemeral range (where a remote "
+                    + "port is otherwise taken for a client's random port and counted as port=\"other\"). "
+                    + "Env CONNMON_OUTBOUND_PORTS.")
+    String outboundPorts;
+
     @Option(names = "--attribution", paramLabel = "on|off", arity = "1",
-            defaultValue = "${env:CONNMON_ATTRIBUTION:-off}", converter = OnOff.class,
+            defaultValue = "${env:CONNMON_ATTRIBUTION:-off}",
             description = "Find the process owning each socket (netstat -p). Other users' processes need "
                     + "CAP_SYS_PTRACE. Env CONNMON_ATTRIBUTION. Default: off.")
-    boolean attribution;
+    String attribution; // a String: picocli gives boolean fields a flag's special handling of values
 
     @Option(names = "--attribution-budget", paramLabel = "DURATION",
             defaultValue = "${env:CONNMON_ATTRIBUTION_BUDGET:-250ms}", converter = DurationConverter.class,
@@ -89,55 +89,87 @@ final class ServeCommand implements Runnable {
             description = "error, warn, info or debug. Env CONNMON_LOG_LEVEL. Default: ${DEFAULT-VALUE}.")
     String logLevel;
 
+    @Spec
+    CommandSpec spec;
+
+    /** {@code CONNMON_X=value} or {@code --x value}: a setting as the operator gave it, for messages. */
+    private String setting(String flag, Object value) {
+        return Environment.setting(spec, flag, value);
+    }
+
+    private int count(String flag, int value) {
+        if (value < 0) {
+            throw new Main.UserError(setting(flag, value) + ": expected a number, 0 or more", 2);
+        }
+        return value;
+    }
+
+    private Set<Integer> ports(String flag, String value) {
+        Set<Integer> out = new LinkedHashSet<>();
+        for (String p : (value == null ? "" : value).split(",")) {
+            if (p.isBlank()) {
+                continue;
+            }
+            int port;
+            try {
+                port = Integer.parseInt(p.trim());
+            } catch (NumberFormatException e) {
+                port = -1;
+            }
+            if (port < 1 || port > 65535) {
+                throw new Main.UserError(setting(flag, value) + ": expected ports 1 to 65535, comma-separated ('"
+                        + p.trim() + "' is not one)", 2);
+            }
+            out.add(port);
+        }
+        return out;
+    }
+
     @Override
     public void run() {
-        LogSetup.configure(logLevel);
-        InetSocketAddress address = parseListen(listen);
-        MetricsConfig metricsConfig;
         try {
-            Set<Integer> allow = new LinkedHashSet<>();
-            for (String p : (inboundPorts == null ? "" : inboundPorts).split(",")) {
-                if (!p.isBlank()) {
-                    allow.add(Integer.parseInt(p.trim()));
-                }
-            }
-            metricsConfig = new MetricsConfig(inboundPortsMax, allow, outboundPortsMax, 1000);
-        } catch (IllegalArgumentException e) {
-            throw new Main.UserError("--inbound-ports " + inboundPorts + ": expected ports 1 to 65535, "
-                    + "comma-separated (" + e.getMessage() + ")", 2);
+            LogSetup.configure(logLevel);
+        } catch (Main.UserError e) {
+            throw new Main.UserError(setting("--log-level", logLevel) + ": use error, warn, info or debug", 2);
+        }
+        InetSocketAddress address;
+        try {
+            address = parseListen(listen);
+        } catch (Main.UserError e) {
+            throw new Main.UserError(e.getMessage().replace("--listen " + listen, setting("--listen", listen)), 2);
+        }
+        MetricsConfig metricsConfig = new MetricsConfig(count("--inbound-ports-max", inboundPortsMax),
+                ports("--inbound-ports", inboundPorts), count("--outbound-ports-max", outboundPortsMax), 1000, 20,
+                ports("--outbound-ports", outboundPorts));
+        boolean attributing;
+        try {
+            attributing = new OnOff().convert(attribution);
+        } catch (picocli.CommandLine.TypeConversionException e) {
+            throw new Main.UserError(setting("--attribution", attribution) + ": " + e.getMessage(), 2);
         }
         SocketSources.Choice choice = source.choose();
         LOG.info(choice.reason());
 
-        SocketOwners owners = attribution ? new SocketOwners(source.procRoot, attributionBudget) : null;
+        SocketOwners owners = attributing ? new SocketOwners(source.procRoot, attributionBudget) : null;
         SnapshotService service = new SnapshotService(choice.source(), new NetStatReader(source.procRoot), maxAge,
                 owners);
-        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        // Two of Micrometer's system meters break Prometheus naming rules (promtool: "_count" on a gauge,
-        // an abbreviated unit); process_cpu_usage and the JVM meters say the same without them.
-        registry.config().meterFilter(MeterFilter.deny(id -> id.getName().equals("system.cpu.count")
-                || id.getName().equals("process.cpu.time")));
-        registry.getPrometheusRegistry().register(new SocketMetrics(service, metricsConfig, BuildInfo.version()));
+        PrometheusRegistry registry = new PrometheusRegistry();
+        registry.register(new SocketMetrics(service, metricsConfig, BuildInfo.version()));
         SelfMetrics self = new SelfMetrics();
-        self.bindTo(registry);
+        self.register(registry);
+        SelfMetrics.registerProcessAndJvm(registry);
         service.addListener(self);
         service.addListener(new FailureLog());
-        new ClassLoaderMetrics().bindTo(registry);
-        new JvmMemoryMetrics().bindTo(registry);
-        new JvmGcMetrics().bindTo(registry);
-        new JvmThreadMetrics().bindTo(registry);
-        new ProcessorMetrics().bindTo(registry);
-        new UptimeMetrics().bindTo(registry);
-        new FileDescriptorMetrics().bindTo(registry);
 
         HttpEndpoints http;
         try {
-            http = HttpEndpoints.start(address, service, registry.getPrometheusRegistry());
+            http = HttpEndpoints.start(address, service, registry);
         } catch (BindException e) {
             throw new Main.UserError("cannot listen on " + listen + ": " + e.getMessage(), 1);
         } catch (IOException e) {
             throw new Main.UserError("cannot listen on " + listen + ": " + e, 1);
         }
+        Hangup.ignore(() -> LOG.info("SIGHUP ignored: restart to re-read settings"));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             LOG.info("stopping");

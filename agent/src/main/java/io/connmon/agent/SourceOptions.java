@@ -5,7 +5,9 @@ import io.connmon.parser.source.SourceKind;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code --source} and {@code --proc-root}, shared by serve and list. */
 final class SourceOptions {
@@ -21,14 +23,18 @@ final class SourceOptions {
                     + "Default: ${DEFAULT-VALUE}.")
     Path procRoot;
 
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec spec;
+
     /** Chooses the source, refusing an unreadable proc root when procfs was asked for explicitly. */
     SocketSources.Choice choose() {
         if (source == SourceKind.PROCFS && !Files.isReadable(procRoot.resolve("net/tcp"))) {
             throw new Main.UserError("cannot read " + procRoot.resolve("net/tcp")
-                    + " (--proc-root " + procRoot + ", --source procfs)", 2);
+                    + " (" + Environment.setting(spec, "--proc-root", procRoot) + ", "
+                    + Environment.setting(spec, "--source", "procfs") + ")", 2);
         }
         if (source == SourceKind.AUTO && !Files.isDirectory(procRoot)) {
-            throw new Main.UserError("--proc-root " + procRoot + " is not a directory", 2);
+            throw new Main.UserError(Environment.setting(spec, "--proc-root", procRoot) + ": not a directory", 2);
         }
         return SocketSources.choose(source, procRoot);
     }

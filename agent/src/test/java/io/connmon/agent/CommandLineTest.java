@@ -1,6 +1,7 @@
 package io.connmon.agent;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,6 +10,11 @@ import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -102,10 +108,129 @@ class CommandLineTest {
         assertEquals(2, listening.out.split("\n").length, listening.out);
     }
 
+    @Test
+    void aBadValueFromTheEnvironmentIsNamedAsTheVariable() {
+        Result r = run(Map.of("CONNMON_MAX_AGE", "banana"), "serve");
+        assertEquals(2, r.code);
+        assertEquals(1, r.err.lines().count(), r.err);
+        assertTrue(r.err.startsWith("connmon: CONNMON_MAX_AGE=banana: 'banana' is not a duration"), r.err);
+        assertFalse(r.err.contains("--max-age"), r.err);
+
+        Result n = run(Map.of("CONNMON_INBOUND_PORTS_MAX", "many"), "serve");
+        assertEquals(2, n.code);
+        assertTrue(n.err.startsWith("connmon: CONNMON_INBOUND_PORTS_MAX=many: "), n.err);
+
+        Result a = run(Map.of("CONNMON_ATTRIBUTION", "yes"), "serve");
+        assertEquals(2, a.code);
+        assertTrue(a.err.startsWith("connmon: CONNMON_ATTRIBUTION=yes: 'yes' is not on or off"), a.err);
+    }
+
+    @Test
+    void aFlagOverridesABadVariable() {
+        // --max-age wins over CONNMON_MAX_AGE: the start goes on, to fail on the next bad setting
+        Result r = run(Map.of("CONNMON_MAX_AGE", "banana"), "serve", "--max-age", "1s", "--listen", "nowhere");
+        assertEquals(2, r.code);
+        assertEquals("connmon: --listen nowhere: expected HOST:PORT, such as 127.0.0.1:9469", r.err.strip());
+    }
+
+    @Test
+    void aCommandLineFlagIsNamedAsTheFlagEvenWithTheVariableSet() {
+        Result r = run(Map.of("CONNMON_MAX_AGE", "1s"), "serve", "--max-age", "soon");
+        assertEquals(2, r.code);
+        assertTrue(r.err.contains("'--max-age'") && r.err.contains("'soon' is not a duration"), r.err);
+        assertFalse(r.err.contains("CONNMON_MAX_AGE"), r.err);
+    }
+
+    @Test
+    void eachMessageNamesTheFlagItIsAbout() {
+        Result inMax = run("serve", "--inbound-ports-max", "-1");
+        assertEquals(2, inMax.code);
+        assertEquals("connmon: --inbound-ports-max -1: expected a number, 0 or more", inMax.err.strip());
+        Result outMax = run("serve", "--outbound-ports-max", "-5");
+        assertEquals("connmon: --outbound-ports-max -5: expected a number, 0 or more", outMax.err.strip());
+        Result in = run("serve", "--inbound-ports", "80,http");
+        assertTrue(in.err.startsWith("connmon: --inbound-ports 80,http: expected ports 1 to 65535"), in.err);
+        Result out = run("serve", "--outbound-ports", "70000");
+        assertTrue(out.err.startsWith("connmon: --outbound-ports 70000: expected ports 1 to 65535"), out.err);
+        Result env = run(Map.of("CONNMON_INBOUND_PORTS_MAX", "-1"), "serve");
+        assertEquals("connmon: CONNMON_INBOUND_PORTS_MAX=-1: expected a number, 0 or more", env.err.strip());
+        Result level = run(Map.of("CONNMON_LOG_LEVEL", "loud"), "serve");
+        assertTrue(level.err.startsWith("connmon: CONNMON_LOG_LEVEL=loud: use error, warn, info or debug"), level.err);
+        Result listen = run(Map.of("CONNMON_LISTEN", "9469"), "serve");
+        assertEquals("connmon: CONNMON_LISTEN=9469: expected HOST:PORT, such as 127.0.0.1:9469", listen.err.strip());
+        Result root = run(Map.of("CONNMON_PROC_ROOT", "/no/such/dir"), "list");
+        assertEquals("connmon: CONNMON_PROC_ROOT=/no/such/dir: not a directory", root.err.strip());
+    }
+
+    @Test
+    void listSpeaksOfFlagsNotHttpParameters() {
+        Result st = run("list", "--state", "bogus");
+        assertEquals(2, st.code);
+        assertTrue(st.err.startsWith("connmon: --state bogus: expected one of established"), st.err);
+        assertFalse(st.err.contains("parameter"), st.err);
+        Result port = run("list", "--port", "70000");
+        assertEquals(2, port.code);
+        assertEquals("connmon: --port 70000: expected a port number, 0 to 65535", port.err.strip());
+    }
+
+    @Test
+    void anUnknownConnmonVariableIsWarnedAboutOnceInOneLine() {
+        Result r = run(Map.of("CONNMON_MAXAGE", "5s", "CONNMON_LISTEN_ADDR", "x", "CONNMON_MAX_AGE", "1s",
+                "CONNMON_E2E_PORT", "19469", "OTHER", "1"), "version");
+        assertEquals(0, r.code, r.err);
+        assertEquals(1, r.err.lines().count(), r.err);
+        assertEquals("connmon: warning: unknown environment variables CONNMON_LISTEN_ADDR, CONNMON_MAXAGE ignored "
+                + "(connmon serve --help lists the CONNMON_* variables)", r.err.strip());
+        assertEquals("", run(Map.of("CONNMON_MAX_AGE", "1s"), "version").err);
+    }
+
+    @Test
+    void everyVariableTheDocsListIsKnown() {
+        Set<String> known = Environment.known(new picocli.CommandLine(new Main()));
+        for (String v : List.of("CONNMON_LISTEN", "CONNMON_MAX_AGE", "CONNMON_SOURCE", "CONNMON_PROC_ROOT",
+                "CONNMON_INBOUND_PORTS_MAX", "CONNMON_INBOUND_PORTS", "CONNMON_OUTBOUND_PORTS_MAX",
+                "CONNMON_OUTBOUND_PORTS", "CONNMON_ATTRIBUTION", "CONNMON_ATTRIBUTION_BUDGET", "CONNMON_LOG_LEVEL")) {
+            assertTrue(known.contains(v), v + " in " + known);
+        }
+    }
+
+    @Test
+    void attributionTakesOnOrOffAsDocumented() {
+        OnOff c = new OnOff();
+        assertEquals(true, c.convert("on"));
+        assertEquals(true, c.convert("ON"));
+        assertEquals(false, c.convert("off"));
+        for (String bad : List.of("yes", "true", "1", "")) {
+            TypeConversionException e = assertThrows(TypeConversionException.class, () -> c.convert(bad));
+            assertTrue(e.getMessage().contains("is not on or off"), e.getMessage());
+        }
+    }
+
+    @Test
+    void noCommandExitsTwoWithUsageOnStderr() {
+        Result r = run();
+        assertEquals(2, r.code);
+        assertEquals("", r.out);
+        assertTrue(r.err.startsWith("connmon: a command is needed"), r.err);
+        assertTrue(r.err.contains("Usage: connmon"), r.err);
+    }
+
+    @Test
+    void sighupRunsTheHandlerInsteadOfExiting() throws Exception {
+        CountDownLatch seen = new CountDownLatch(1);
+        assertTrue(Hangup.ignore(seen::countDown));
+        sun.misc.Signal.raise(new sun.misc.Signal("HUP")); // without the handler this JVM would exit with 129
+        assertTrue(seen.await(10, TimeUnit.SECONDS), "the SIGHUP handler did not run");
+    }
+
     private record Result(int code, String out, String err) {
     }
 
-    private static synchronized Result run(String... args) {
+    private static Result run(String... args) {
+        return run(Map.of(), args);
+    }
+
+    private static synchronized Result run(Map<String, String> env, String... args) {
         PrintStream oldOut = System.out;
         PrintStream oldErr = System.err;
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -113,7 +238,7 @@ class CommandLineTest {
         try {
             System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
             System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = Main.run(args);
+            int code = Main.run(env, args);
             return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
         } finally {
             System.setOut(oldOut);

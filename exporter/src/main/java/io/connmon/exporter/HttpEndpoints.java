@@ -138,7 +138,7 @@ public final class HttpEndpoints implements AutoCloseable {
             + "<h1>connmon</h1>\n<p>A netstat-style connection monitor.</p>\n<ul>\n"
             + "<li><a href=\"metrics\">/metrics</a>: Prometheus metrics</li>\n"
             + "<li><a href=\"snapshot\">/snapshot</a>: the socket table as JSON "
-            + "(filters: protocol, family, state, port, local_port, remote_port, address, limit)</li>\n"
+            + "(parameters: " + String.join(", ", SocketQuery.PARAMETERS) + ")</li>\n"
             + "<li><a href=\"-/healthy\">/-/healthy</a></li>\n<li><a href=\"-/ready\">/-/ready</a></li>\n"
             + "</ul>\n</body></html>\n";
 
@@ -222,6 +222,11 @@ public final class HttpEndpoints implements AutoCloseable {
                 s = service.current(arrived());
             } catch (SourceException e) {
                 error(exchange, 503, "no snapshot: " + e.getMessage(), null, null);
+                return;
+            }
+            QueryException refused = query.refusal(s);
+            if (refused != null) {
+                error(exchange, 400, refused.getMessage(), refused.parameter(), refused.accepts());
                 return;
             }
             exchange.getResponseHeaders().set("Content-Type", "application/json");

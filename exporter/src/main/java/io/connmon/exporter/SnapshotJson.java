@@ -20,7 +20,8 @@ import java.util.List;
  * is never held in memory whole.
  *
  * <pre>{@code
- * {"timestamp":"2026-11-24T18:00:00Z","host":"web1","source":"procfs","collectionSeconds":0.012,
+ * {"timestamp":"2026-11-24T18:00:00Z","host":"web1","source":"procfs","attribution":false,
+ *  "collectionSeconds":0.012,
  *  "total":2,"truncated":false,
  *  "counts":[{"protocol":"tcp","family":"ipv4","state":"LISTEN","count":1}, ...],
  *  "sockets":[{"protocol":"tcp","family":"ipv4","state":"LISTEN",
@@ -60,6 +61,7 @@ public final class SnapshotJson {
             g.writeStringField("timestamp", s.timestamp().toString());
             g.writeStringField("host", s.host());
             g.writeStringField("source", s.source());
+            g.writeBooleanField("attribution", owners.enabled());
             g.writeNumberField("collectionSeconds", s.collectionTime().toNanos() / 1e9);
             g.writeNumberField("total", total);
             g.writeBooleanField("truncated", q.limit() >= 0 && total > q.limit());

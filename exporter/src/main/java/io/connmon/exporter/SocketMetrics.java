@@ -36,6 +36,7 @@ public final class SocketMetrics implements MultiCollector {
     private final SnapshotService service;
     private final MetricsConfig config;
     private final String version;
+    private final ListenerMemory listenerMemory;
 
     // Which snapshot the cached families describe, held weakly: a strong reference would keep a whole socket
     // table alive after the service has moved on (three tables in memory at once on a busy host).
@@ -43,9 +44,15 @@ public final class SocketMetrics implements MultiCollector {
     private List<MetricSnapshot> built; // guarded by this
 
     public SocketMetrics(SnapshotService service, MetricsConfig config, String version) {
+        this(service, config, version, ListenerMemory.DEFAULT);
+    }
+
+    /** With listening ports remembered for {@code listenerMemory} after they were last seen. */
+    SocketMetrics(SnapshotService service, MetricsConfig config, String version, java.time.Duration listenerMemory) {
         this.service = service;
         this.config = config;
         this.version = version;
+        this.listenerMemory = new ListenerMemory(listenerMemory);
     }
 
     @Override
@@ -84,7 +91,8 @@ public final class SocketMetrics implements MultiCollector {
     List<MetricSnapshot> build(Snapshot s) {
         NetStats stats = s.stats();
         boolean attributing = s.attribution().enabled();
-        SocketSummary sum = new SocketSummary(s.sockets(), stats.ephemeralPorts(), config, s.attribution());
+        SocketSummary sum = new SocketSummary(s.sockets(), stats.ephemeralPorts(), config, s.attribution(),
+                listenerMemory, s.timestamp());
         List<MetricSnapshot> out = new ArrayList<>();
 
         GaugeSnapshot.Builder sockets = GaugeSnapshot.builder().name("connmon_sockets")
@@ -133,9 +141,11 @@ public final class SocketMetrics implements MultiCollector {
                 "Listening sockets left out of connmon_listeners by the cap.", null, point(sum.listenersDropped)));
 
         out.add(portFamily("connmon_inbound_connections",
-                "TCP connections to local ports that have a listener, by local port and state.", sum.inbound));
+                "TCP connections to local ports that have (or had in the last 10 minutes) a listener, by local port "
+                        + "and state.", sum.inbound));
         out.add(portFamily("connmon_outbound_connections",
-                "TCP connections from local ports without a listener, by remote port and state.", sum.outbound));
+                "TCP connections from local ports without a listener, by remote port and state; remote ports in "
+                        + "the ephemeral range count as port=\"other\".", sum.outbound));
 
         if (attributing) {
             GaugeSnapshot.Builder byProcess = GaugeSnapshot.builder().name("connmon_process_connections")

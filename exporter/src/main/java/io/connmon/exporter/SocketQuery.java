@@ -38,14 +38,31 @@ public record SocketQuery(Set<Protocol> protocols, Set<Family> families, Set<Soc
     /** Matches everything. */
     public static final SocketQuery ALL = new SocketQuery(Set.of(), Set.of(), Set.of(), -1, -1, -1, null, -1);
 
-    /** The parameters {@link #parse} knows. */
+    /**
+     * The parameters {@code /snapshot} accepts, as its landing page and its 400 answers list them: the filters
+     * {@link #parse} knows, and {@code pretty}, which indents the document and filters nothing.
+     */
     public static final List<String> PARAMETERS = List.of("protocol", "family", "state", "port", "local_port",
-            "remote_port", "address", "limit", "pid", "process");
+            "remote_port", "address", "limit", "pid", "process", "pretty");
 
     /** A query without owner conditions. */
     public SocketQuery(Set<Protocol> protocols, Set<Family> families, Set<SocketState> states, int port,
             int localPort, int remotePort, AddressRange address, int limit) {
         this(protocols, families, states, port, localPort, remotePort, address, limit, -1, null);
+    }
+
+    /**
+     * Why this query cannot be answered from {@code s}, or {@code null}: a condition on the owning process when
+     * the snapshot was collected without process attribution (every socket would silently fail to match).
+     */
+    public QueryException refusal(Snapshot s) {
+        if (!needsOwner() || s.attribution().enabled()) {
+            return null;
+        }
+        String name = pid >= 0 ? "pid" : "process";
+        return new QueryException(name, "parameter '" + name + "' needs process attribution, which is off",
+                "a query without pid and process, or connmon serve started with --attribution on "
+                        + "(CONNMON_ATTRIBUTION=on)");
     }
 
     /** Whether the query has conditions on the owning process. */
@@ -96,6 +113,7 @@ public record SocketQuery(Set<Protocol> protocols, Set<Family> families, Set<Soc
             }
         }
         Set<Protocol> protocols = EnumSet.noneOf(Protocol.class);
+        // "pretty" is for the renderer (the HTTP handler takes it out first): accepted, never a condition.
         for (String v : values(params, "protocol")) {
             Protocol p = Protocol.fromLabel(v);
             if (p == null) {
@@ -164,7 +182,8 @@ public record SocketQuery(Set<Protocol> protocols, Set<Family> families, Set<Soc
                 process);
     }
 
-    static final String STATE_NAMES = "one of established, syn_sent, syn_recv, fin_wait1, fin_wait2, time_wait, "
+    /** What a state condition accepts, for messages. */
+    public static final String STATE_NAMES = "one of established, syn_sent, syn_recv, fin_wait1, fin_wait2, time_wait, "
             + "close, close_wait, last_ack, listen, closing, new_syn_recv, unconn (any case; ss spellings too)";
 
     private static QueryException bad(String name, String value, String accepts) {

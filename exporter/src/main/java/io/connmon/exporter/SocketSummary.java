@@ -21,8 +21,11 @@ import java.util.Map;
 /**
  * The aggregates the metrics are made of, computed in one pass over a snapshot's sockets.
  *
- * <p>A TCP connection is <em>inbound</em> when its local port has a TCP listener (or is in the allow-list) and
- * <em>outbound</em> otherwise; outbound connections are grouped by remote port.
+ * <p>A TCP connection is <em>inbound</em> when its local port has a TCP listener, had one recently (see
+ * {@link ListenerMemory}) or is in the allow-list, and <em>outbound</em> otherwise; outbound connections are
+ * grouped by remote port. A remote port inside the ephemeral range is never an outbound destination of its own
+ * (it is a client's random port, seen from a server whose listener is gone) unless configured in
+ * {@link MetricsConfig#outboundPorts()}: such connections count in {@code other}.
  */
 final class SocketSummary {
 
@@ -67,6 +70,15 @@ final class SocketSummary {
     }
 
     SocketSummary(List<SocketRecord> sockets, PortRange ephemeral, MetricsConfig config, Attribution owners) {
+        this(sockets, ephemeral, config, owners, null, null);
+    }
+
+    /**
+     * @param memory listening ports remembered across snapshots, or {@code null} for none
+     * @param now the snapshot's time, for the memory
+     */
+    SocketSummary(List<SocketRecord> sockets, PortRange ephemeral, MetricsConfig config, Attribution owners,
+            ListenerMemory memory, java.time.Instant now) {
         boolean[] listenPort = new boolean[65536];
         Map<Endpoint, Listener> tcpListeners = new LinkedHashMap<>();
         Map<Endpoint, Listener> udpListeners = new LinkedHashMap<>();
@@ -93,6 +105,9 @@ final class SocketSummary {
                 sendQueueBytes[r.protocol().ordinal()] += r.sendQueue();
                 receiveQueueBytes[r.protocol().ordinal()] += r.receiveQueue();
             }
+        }
+        if (memory != null) {
+            memory.apply(listenPort, now);
         }
         for (int p : config.inboundPorts()) {
             listenPort[p] = true;
@@ -146,10 +161,19 @@ final class SocketSummary {
                 }
             }
         }
+        // Named ports are always exported, established at 0 when they have no connection, as documented.
+        for (int p : config.inboundPorts()) {
+            row(inRow, inRows, p);
+        }
+        for (int p : config.outboundPorts()) {
+            row(outRow, outRows, p);
+        }
         boolean allowList = !config.inboundPorts().isEmpty();
         inbound = capped(inRows, allowList ? 0 : config.inboundPortsMax(),
-                allowList ? config.inboundPorts() : null);
-        outbound = capped(outRows, config.outboundPortsMax(), null);
+                allowList ? config.inboundPorts() : null, null);
+        java.util.Set<Integer> named = config.outboundPorts();
+        outbound = capped(outRows, config.outboundPortsMax(), named.isEmpty() ? null : named,
+                ephemeral == null ? null : p -> ephemeral.contains(p) && !named.contains(p));
         ephemeralRange = ephemeral;
         ephemeralUsed = used.cardinality();
         ephemeralMaxPerDestination = max;
@@ -206,8 +230,13 @@ final class SocketSummary {
         return rows.get(i - 1);
     }
 
-    /** Keeps the busiest {@code max} ports (or exactly the allowed ones), summing the rest into "other". */
-    private static Map<String, long[]> capped(List<long[]> rows, int max, java.util.Set<Integer> allowed) {
+    /**
+     * Keeps the busiest {@code max} ports, summing the rest into "other". With {@code allowed} and {@code max} 0,
+     * exactly the allowed ones; with {@code allowed} and a cap, the allowed ones always and the busiest others up
+     * to the cap. Ports {@code never} accepts always go to "other".
+     */
+    private static Map<String, long[]> capped(List<long[]> rows, int max, java.util.Set<Integer> allowed,
+            java.util.function.IntPredicate never) {
         List<long[]> sorted = new ArrayList<>(rows);
         sorted.sort(Comparator.comparingLong(SocketSummary::total).reversed()
                 .thenComparingLong(r -> r[STATES]));
@@ -216,10 +245,13 @@ final class SocketSummary {
         int kept = 0;
         for (long[] r : sorted) {
             int port = (int) r[STATES];
-            boolean keep = allowed != null ? allowed.contains(port) : kept < max;
+            boolean always = allowed != null && allowed.contains(port);
+            boolean keep = always || kept < max && (never == null || !never.test(port));
             if (keep) {
                 out.put(Integer.toString(port), r);
-                kept++;
+                if (!always) {
+                    kept++;
+                }
             } else {
                 if (other == null) {
                     other = new long[STATES + 1];

@@ -19,10 +19,13 @@ import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,18 +46,19 @@ class SocketMetricsTest {
     /** A registry assembled as the daemon assembles it, over a fake source. */
     private static final class Daemon {
         final SnapshotService service;
-        final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        final PrometheusRegistry registry = new PrometheusRegistry();
 
-        Daemon(SocketSource source, MetricsConfig config, Supplier<NetStats> stats, Path statm) {
+        Daemon(SocketSource source, MetricsConfig config, Supplier<NetStats> stats) {
             this.service = new SnapshotService(source, stats, Duration.ZERO, Sockets.tickingClock(), "testhost");
-            registry.getPrometheusRegistry().register(new SocketMetrics(service, config, "1.2.3"));
-            SelfMetrics self = statm == null ? new SelfMetrics() : new SelfMetrics(statm);
-            self.bindTo(registry);
+            registry.register(new SocketMetrics(service, config, "1.2.3"));
+            SelfMetrics self = new SelfMetrics();
+            self.register(registry);
+            SelfMetrics.registerProcessAndJvm(registry);
             service.addListener(self);
         }
 
         Daemon(List<SocketRecord> sockets) {
-            this(new FakeSource(sockets), MetricsConfig.DEFAULT, Sockets::stats, null);
+            this(new FakeSource(sockets), MetricsConfig.DEFAULT, Sockets::stats);
         }
 
         /** Collects (as a /metrics request does), then renders. */
@@ -64,7 +68,19 @@ class SocketMetricsTest {
             } catch (SourceException e) {
                 // as the handler: the scrape still answers
             }
-            return Exposition.parse(registry.scrape());
+            return Exposition.parse(text(registry));
+        }
+    }
+
+    /** The registry in the Prometheus text format, as /metrics renders it by default. */
+    static String text(PrometheusRegistry registry) {
+        try {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            PrometheusTextFormatWriter.create().write(out, registry.scrape(),
+                    io.prometheus.metrics.config.EscapingScheme.ALLOW_UTF8);
+            return out.toString(StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
@@ -138,7 +154,7 @@ class SocketMetricsTest {
                         tcp(SocketState.ESTABLISHED, "10.0.0.1", 41000, "10.0.0.7", 6379),
                         listen("0.0.0.0", 22))
                 : List.of(listen("0.0.0.0", 22)));
-        Daemon d = new Daemon(source, MetricsConfig.DEFAULT, Sockets::stats, null);
+        Daemon d = new Daemon(source, MetricsConfig.DEFAULT, Sockets::stats);
         Exposition first = d.scrape();
         assertEquals(1, first.value("connmon_listeners", "protocol", "tcp", "address", "0.0.0.0", "port", "8080"));
         assertEquals(1, first.value("connmon_inbound_connections", "port", "8080", "state", "established"));
@@ -185,7 +201,7 @@ class SocketMetricsTest {
                 tcp(SocketState.ESTABLISHED, "10.0.0.1", 22, "10.0.0.9", 50000),
                 tcp(SocketState.ESTABLISHED, "10.0.0.1", 80, "10.0.0.9", 50001),
                 tcp(SocketState.ESTABLISHED, "10.0.0.1", 80, "10.0.0.9", 50002))),
-                new MetricsConfig(100, Set.of(22), 20, 1000), Sockets::stats, null);
+                new MetricsConfig(100, Set.of(22), 20, 1000), Sockets::stats);
         Exposition m = d.scrape();
         assertEquals(Set.of("22", "other"), m.labelValues("connmon_inbound_connections", "port"));
         assertEquals(1, m.value("connmon_inbound_connections", "port", "22", "state", "established"));
@@ -238,7 +254,7 @@ class SocketMetricsTest {
     @Test
     void withoutAPortRangeTheEphemeralFamiliesAreAbsent() {
         Daemon d = new Daemon(new FakeSource(List.of(tcp(SocketState.ESTABLISHED, "10.0.0.1", 40000, "10.0.0.7",
-                443))), MetricsConfig.DEFAULT, () -> NetStats.EMPTY, null);
+                443))), MetricsConfig.DEFAULT, () -> NetStats.EMPTY);
         Exposition m = d.scrape();
         assertTrue(m.samples.stream().noneMatch(s -> s.name().startsWith("connmon_ephemeral")), m.text);
         assertTrue(m.samples.stream().noneMatch(s -> s.name().startsWith("connmon_tcp_")), m.text);
@@ -264,7 +280,7 @@ class SocketMetricsTest {
     @Test
     void beforeAnyCollectionOnlyUpBuildAndSourceAreExported() {
         Daemon d = new Daemon(new FakeSource(List.of()).fail("cannot read"), MetricsConfig.DEFAULT,
-                Sockets::stats, null);
+                Sockets::stats);
         Exposition m = d.scrape();
         assertEquals(0, m.value("connmon_up"));
         assertEquals(1, m.value("connmon_build_info", "version", "1.2.3"));
@@ -277,7 +293,7 @@ class SocketMetricsTest {
     @Test
     void whenCollectionsFailTheLastGoodSnapshotIsExportedAndItsAgeGrows() throws Exception {
         FakeSource source = new FakeSource(List.of(listen("0.0.0.0", 22)));
-        Daemon d = new Daemon(source, MetricsConfig.DEFAULT, Sockets::stats, null);
+        Daemon d = new Daemon(source, MetricsConfig.DEFAULT, Sockets::stats);
         Exposition ok = d.scrape();
         assertEquals(1, ok.value("connmon_up"));
         assertEquals(0, ok.value("connmon_collection_errors_total"));
@@ -304,8 +320,6 @@ class SocketMetricsTest {
 
     @Test
     void selfMetricsDescribeCollectionsParsingAndMemory() throws IOException {
-        Path statm = tmp.resolve("statm");
-        Files.writeString(statm, "12345 2500 700 10 0 3000 0\n");
         SocketSource skipping = new SocketSource() {
             @Override
             public String name() {
@@ -319,10 +333,9 @@ class SocketMetricsTest {
                         FileReport.absent("net/tcp6")));
             }
         };
-        Daemon d = new Daemon(skipping, MetricsConfig.DEFAULT, Sockets::stats, statm);
+        Daemon d = new Daemon(skipping, MetricsConfig.DEFAULT, Sockets::stats);
         d.scrape();
         Exposition m = d.scrape();
-        assertEquals(2500 * 4096.0, m.value("process_resident_memory_bytes"));
         assertEquals(2, m.value("connmon_collection_duration_seconds_count"));
         assertTrue(m.value("connmon_collection_duration_seconds_sum") >= 0);
         assertEquals(4, m.value("connmon_parse_skipped_lines_total", "file", "net/tcp"));
@@ -331,9 +344,35 @@ class SocketMetricsTest {
         assertEquals(0, m.value("connmon_last_collection_skipped_lines", "file", "net/tcp6"));
         assertEquals(1795543201.0, m.value("connmon_last_success_timestamp_seconds")); // the clock's 2nd tick
         assertTrue(m.value("connmon_last_collection_duration_seconds") >= 0);
+        // One way to read collection time: the summary's _count and _sum, no _max family beside it.
+        assertEquals("summary", m.types.get("connmon_collection_duration_seconds"));
+        assertFalse(m.text.contains("connmon_collection_duration_seconds_max"), m.text);
+    }
 
-        Files.delete(statm);
-        assertTrue(Double.isNaN(Exposition.parse(d.registry.scrape()).value("process_resident_memory_bytes")));
+    @Test
+    void theProcessDescribesItselfAsEveryExporterDoes() throws IOException {
+        Exposition m = new Daemon(List.of()).scrape();
+        for (String name : List.of("process_cpu_seconds_total", "process_open_fds", "process_max_fds",
+                "process_resident_memory_bytes", "process_virtual_memory_bytes", "process_start_time_seconds")) {
+            assertEquals(1, m.samples(name).size(), name + " in\n" + m.text);
+        }
+        assertTrue(m.value("process_open_fds") >= 3);
+        assertTrue(m.value("process_max_fds") >= m.value("process_open_fds"));
+        assertFalse(m.samples("jvm_memory_used_bytes").isEmpty(), m.text);
+        assertFalse(m.samples("jvm_gc_collection_seconds_count").isEmpty(), m.text);
+        // Host-wide figures are node_exporter's job, and Micrometer's names are gone.
+        for (Exposition.Sample sample : m.samples) {
+            assertFalse(sample.name().startsWith("system_"), sample.name());
+            assertFalse(sample.name().startsWith("process_cpu_usage"), sample.name());
+            assertFalse(sample.name().startsWith("process_files_"), sample.name());
+        }
+        // Resident memory is the kernel's VmRSS (kB), not pages times an assumed page size.
+        long vmRssKb = Files.readAllLines(Path.of("/proc/self/status")).stream()
+                .filter(l -> l.startsWith("VmRSS:")).map(l -> Long.parseLong(l.split("\\s+")[1]))
+                .findFirst().orElseThrow();
+        double rss = m.value("process_resident_memory_bytes");
+        assertTrue(rss > vmRssKb * 1024.0 / 2 && rss < vmRssKb * 1024.0 * 2, rss + " bytes, VmRSS " + vmRssKb + " kB");
+        assertEquals(0, rss % 1024, "VmRSS is counted in kB");
     }
 
     @Test

@@ -115,6 +115,18 @@ class SocketSummaryTest {
     }
 
     @Test
+    void anAllowedPortWithoutConnectionsIsStillExportedAtZero() {
+        MetricsConfig config = new MetricsConfig(100, Set.of(80, 443), 20, 1000, 20, Set.of(5432));
+        SocketSummary s = summary(List.of(listen("0.0.0.0", 443),
+                tcp(SocketState.ESTABLISHED, "10.0.0.1", 443, "10.0.0.9", 40000)), config);
+        assertEquals(Set.of("80", "443"), s.inbound.keySet());
+        assertEquals(0, s.inbound.get("80")[ESTAB]);
+        assertEquals(1, s.inbound.get("443")[ESTAB]);
+        assertEquals(Set.of("5432"), s.outbound.keySet());
+        assertEquals(0, s.outbound.get("5432")[ESTAB]);
+    }
+
+    @Test
     void outboundKeepsTheTopRemotePortsAndSumsTheRest() {
         List<SocketRecord> sockets = new ArrayList<>();
         int local = 40000;

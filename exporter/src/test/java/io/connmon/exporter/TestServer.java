@@ -2,8 +2,7 @@ package io.connmon.exporter;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -23,7 +22,7 @@ final class TestServer implements AutoCloseable {
     static final ObjectMapper JSON = new ObjectMapper();
 
     final SnapshotService service;
-    final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    final PrometheusRegistry registry = new PrometheusRegistry();
     final HttpEndpoints http;
     final URI base;
     final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -31,11 +30,12 @@ final class TestServer implements AutoCloseable {
 
     private TestServer(SnapshotService service, MetricsConfig config) throws IOException {
         this.service = service;
-        registry.getPrometheusRegistry().register(new SocketMetrics(service, config, "test"));
+        registry.register(new SocketMetrics(service, config, "test"));
         SelfMetrics self = new SelfMetrics();
-        self.bindTo(registry);
+        self.register(registry);
+        SelfMetrics.registerProcessAndJvm(registry);
         service.addListener(self);
-        http = HttpEndpoints.start(new InetSocketAddress("127.0.0.1", 0), service, registry.getPrometheusRegistry());
+        http = HttpEndpoints.start(new InetSocketAddress("127.0.0.1", 0), service, registry);
         base = URI.create("http://127.0.0.1:" + http.address().getPort());
     }
 

@@ -1,10 +1,7 @@
 package io.connmon.parser.source.oshi;
 
 import io.connmon.parser.Fixtures;
-import io.connmon.parser.model.Endpoint;
-import io.connmon.parser.model.Family;
 import io.connmon.parser.model.FileReport;
-import io.connmon.parser.model.Protocol;
 import io.connmon.parser.model.SocketRecord;
 import io.connmon.parser.model.SocketState;
 import io.connmon.parser.model.SocketTable;
@@ -14,7 +11,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.reflect.Constructor;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.nio.ByteOrder;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -32,30 +33,51 @@ class OshiSocketSourceTest {
     private static final SocketTable CAPTURED = Fixtures.collect(Fixtures.PROC, ByteOrder.LITTLE_ENDIAN);
 
     /**
-     * The row OSHI makes of a /proc/net line: its type is the protocol and the table's family, its state is
-     * {@code TcpState.fromLinuxState(st)} even for UDP, and its address bytes are the printed words each
-     * reversed, which is network order only on a little-endian host.
+     * What OSHI's own Linux parser ({@code LinuxInternetProtocolStats.getConnections()}) reads from the tables
+     * under {@code procRoot}. OSHI reads its /proc location once, when its {@code ProcPath} class initialises,
+     * from the {@code oshi.util.proc.path} property: so OSHI is loaded here in a class loader of its own, with the
+     * property pointing at the fixture, and the rest of this JVM (the live tests' OSHI) keeps the real /proc.
+     * Its rows are copied into this loader's {@link IPConnection}.
      */
-    private static IPConnection asOshi(SocketRecord r, ByteOrder host) {
-        String type = r.protocol().label() + (r.family() == Family.IPV4 ? "4" : "6");
-        int code = r.protocol() == Protocol.UDP ? (r.state() == SocketState.UNCONN ? 7 : 1) : r.state().code();
-        return new IPConnection(type, oshiBytes(r.local(), host), r.local().port(), oshiBytes(r.remote(), host),
-                r.remote().port(), TcpState.fromLinuxState(code), (int) r.sendQueue(), (int) r.receiveQueue(), -1);
-    }
-
-    private static byte[] oshiBytes(Endpoint e, ByteOrder host) {
-        byte[] b = e.addressBytes();
-        if (host == ByteOrder.BIG_ENDIAN) {
-            for (int i = 0; i < b.length; i += 4) {
-                byte t = b[i];
-                b[i] = b[i + 3];
-                b[i + 3] = t;
-                t = b[i + 1];
-                b[i + 1] = b[i + 2];
-                b[i + 2] = t;
+    static List<IPConnection> oshiReads(Path procRoot) throws Exception {
+        List<URL> jars = new ArrayList<>();
+        for (String name : List.of("oshi.SystemInfo", "oshi.software.os.InternetProtocolStats", "com.sun.jna.Native",
+                "com.sun.jna.platform.linux.LibC", "org.slf4j.LoggerFactory")) {
+            URL jar = Class.forName(name).getProtectionDomain().getCodeSource().getLocation();
+            if (!jars.contains(jar)) {
+                jars.add(jar);
             }
         }
-        return b;
+        String before = System.getProperty(PROC_PATH);
+        try (URLClassLoader oshi = new URLClassLoader(jars.toArray(new URL[0]), ClassLoader.getPlatformClassLoader())) {
+            System.setProperty(PROC_PATH, procRoot.toString());
+            Class.forName("oshi.util.linux.ProcPath", true, oshi); // reads the property now
+            Class<?> stats = Class.forName("oshi.software.common.os.linux.LinuxInternetProtocolStats", true, oshi);
+            Constructor<?> make = stats.getDeclaredConstructor();
+            make.setAccessible(true);
+            List<?> rows = (List<?>) stats.getMethod("getConnections").invoke(make.newInstance());
+            List<IPConnection> out = new ArrayList<>();
+            for (Object r : rows) {
+                out.add(new IPConnection((String) get(r, "getType"), (byte[]) get(r, "getLocalAddress"),
+                        (int) get(r, "getLocalPort"), (byte[]) get(r, "getForeignAddress"),
+                        (int) get(r, "getForeignPort"), TcpState.valueOf(((Enum<?>) get(r, "getState")).name()),
+                        (int) get(r, "getTransmitQueue"), (int) get(r, "getReceiveQueue"),
+                        (int) get(r, "getowningProcessId")));
+            }
+            return out;
+        } finally {
+            if (before == null) {
+                System.clearProperty(PROC_PATH);
+            } else {
+                System.setProperty(PROC_PATH, before);
+            }
+        }
+    }
+
+    private static final String PROC_PATH = "oshi.util.proc.path";
+
+    private static Object get(Object row, String getter) throws ReflectiveOperationException {
+        return row.getClass().getMethod(getter).invoke(row);
     }
 
     /** What OSHI can know of a record: no uid, inode or timers. */
@@ -64,13 +86,19 @@ class OshiSocketSourceTest {
     }
 
     static Stream<Arguments> hosts() {
-        return Stream.of(Arguments.of(ByteOrder.LITTLE_ENDIAN), Arguments.of(ByteOrder.BIG_ENDIAN));
+        return Stream.of(Arguments.of(ByteOrder.LITTLE_ENDIAN, Fixtures.PROC),
+                Arguments.of(ByteOrder.BIG_ENDIAN, Fixtures.PROC_BIG_ENDIAN));
     }
 
+    /**
+     * OSHI's parser on the captured tables (as a little-endian host prints them, and as a big-endian one does),
+     * then this source: the same sockets as connmon's procfs parser finds in the little-endian capture.
+     */
     @ParameterizedTest(name = "OSHI on a {0} host")
     @MethodSource("hosts")
-    void givesTheCapturedSockets(ByteOrder host) throws SourceException {
-        List<IPConnection> rows = CAPTURED.sockets().stream().map(r -> asOshi(r, host)).collect(Collectors.toList());
+    void givesTheCapturedSockets(ByteOrder host, Path tables) throws Exception {
+        List<IPConnection> rows = oshiReads(tables);
+        assertEquals(CAPTURED.sockets().size(), rows.size());
         SocketTable t = new OshiSocketSource(() -> rows, host).collect();
         assertEquals("oshi", t.source());
         assertEquals(CAPTURED.sockets().stream().map(OshiSocketSourceTest::withoutProcColumns)

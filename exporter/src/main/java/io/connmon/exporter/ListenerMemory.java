@@ -1,0 +1,55 @@
+package io.connmon.exporter;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+
+/**
+ * The local TCP ports that had a listener recently. A service that restarts leaves its accepted connections
+ * behind (TIME_WAIT, FIN_WAIT2) while its listener is gone; they are still inbound connections to that service,
+ * not outbound ones to the clients' random ports. Remembering each listening port for a while after it was last
+ * seen keeps them inbound.
+ *
+ * <p>Time is the snapshots' own ({@link Snapshot#timestamp()}), so that tests feed a sequence of snapshots
+ * without waiting. Held by {@link SocketMetrics}: the parser knows nothing of it.
+ */
+final class ListenerMemory {
+
+    /** How long a listening port is remembered after it was last seen. */
+    static final Duration DEFAULT = Duration.ofMinutes(10);
+
+    private final long memoryMillis;
+    private final Map<Integer, Long> lastSeen = new HashMap<>(); // port -> epoch millis; guarded by this
+
+    ListenerMemory(Duration memory) {
+        this.memoryMillis = memory.toMillis();
+    }
+
+    /**
+     * Notes the ports listening now ({@code listening[port]} true) as seen at {@code now}, forgets those not seen
+     * within the memory, and marks the remembered ones in {@code listening} too.
+     */
+    synchronized void apply(boolean[] listening, Instant now) {
+        long t = now.toEpochMilli();
+        for (int p = 0; p < listening.length; p++) {
+            if (listening[p]) {
+                lastSeen.put(p, t);
+            }
+        }
+        for (Iterator<Map.Entry<Integer, Long>> it = lastSeen.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<Integer, Long> e = it.next();
+            if (t - e.getValue() > memoryMillis) {
+                it.remove();
+            } else {
+                listening[e.getKey()] = true;
+            }
+        }
+    }
+
+    /** How many ports are remembered (listening now or recently). */
+    synchronized int size() {
+        return lastSeen.size();
+    }
+}
