@@ -215,7 +215,9 @@ class SocketOwnersLiveTest {
     @Test
     void onlyProcessesWhoseDescriptorsChangedAreRescanned() throws Exception {
         connectOnce();
-        SocketOwners owners = new SocketOwners(PROC, Duration.ofSeconds(10));
+        // Without the periodic rescan, which reads a share of all processes at every collection.
+        SocketOwners owners = new SocketOwners(new ProcTree(PROC), Duration.ofSeconds(10), System::nanoTime,
+                Integer.MAX_VALUE);
         SocketTable t = collect();
         owners.resolve(t);
         long full = owners.scans();
