@@ -33,9 +33,10 @@ import java.util.function.LongSupplier;
  *       reused after wrap-around), that owner again;</li>
  *   <li>for a socket first seen in this table that no process is known to hold (a connection closed and another
  *       opened, the count unchanged; or a kernel before 6.2, which reports no count), the candidate processes
- *       not read since it appeared, until it is found: processes that held a socket of the table lately, or on
- *       a kernel without counts every process, those that held one first. A socket that no candidate holds
- *       (a kernel socket: WireGuard, VXLAN, NFS; or another user's) is not looked for again;</li>
+ *       not read since it appeared, until it is found: the processes that held a socket of the table lately;
+ *       on a kernel without counts also every other process, once the socket is still there at the next
+ *       collection (a connection closed before its owner was read is no reason to read them all). A socket that
+ *       no candidate holds (a kernel socket: WireGuard, VXLAN, NFS; another user's) is not looked for again;</li>
  *   <li>whatever the signals say, every process once every {@code staleCollections} collections (20 by
  *       default: five minutes at a 15 s scrape interval), spread evenly over the collections, which bounds how
  *       stale any entry can get.</li>
@@ -278,17 +279,24 @@ public final class SocketOwners {
 
     /**
      * Reads candidates not read since the wanted inodes appeared, those that held a socket of the table lately
-     * first, least recently read first; stops when every wanted inode is found. Returns false when the budget
-     * ran out.
+     * first, least recently read first; stops when every wanted inode is found. Without descriptor counts the
+     * other processes are candidates too, but only for an inode still there a collection after it appeared: a
+     * connection closed between the table's reading and its owner's (which no process holds any more) does not
+     * cost a read of every process. Returns false when the budget ran out.
      */
     private boolean search(Set<Long> wanted) {
         int since = 0;
+        int sinceKept = 0;
         for (long inode : wanted) {
-            since = Math.max(since, firstSeen.get(inode, collection));
+            int s = firstSeen.get(inode, collection);
+            since = Math.max(since, s);
+            if (s < collection) {
+                sinceKept = Math.max(sinceKept, s);
+            }
         }
         List<Proc> candidates = new ArrayList<>();
         for (Proc p : sorted) {
-            if (p.scannedIn < since && (!fdCountKnown || heldLately(p))) {
+            if (heldLately(p) ? p.scannedIn < since : !fdCountKnown && p.scannedIn < sinceKept) {
                 candidates.add(p);
             }
         }

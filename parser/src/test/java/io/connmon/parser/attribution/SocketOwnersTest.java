@@ -324,6 +324,33 @@ class SocketOwnersTest {
     }
 
     @Test
+    void withoutDescriptorCountsOtherProcessesAreSearchedForSocketsThatStay() throws IOException {
+        process(400, "cron", "0::/system.slice/cron.service\n", "0", "/dev/null"); // no socket in the table
+        Tree tree = new Tree(proc);
+        tree.sizes = false;
+        SocketOwners owners = owners(tree, AMPLE, NEVER);
+        owners.resolve(ALL);
+        tree.takeReads();
+        // A connection gone before its owner was read: only the processes with sockets are searched.
+        Attribution a = owners.resolve(allAnd(tcp(SocketState.ESTABLISHED, 40020, 7777)));
+        assertEquals(List.of(100, 200, 300), tree.takeReads());
+        assertFalse(a.complete());
+        assertTrue(owners.resolve(ALL).complete());
+        assertEquals(List.of(), tree.takeReads());
+        // A connection of cron that stays: searched among the others at the next collection.
+        link(400, "3", "socket:[8889]");
+        SocketRecord cron = tcp(SocketState.ESTABLISHED, 40021, 8889);
+        a = owners.resolve(allAnd(cron));
+        assertNull(a.ownerOf(cron));
+        assertFalse(a.complete());
+        assertEquals(List.of(100, 200, 300), tree.takeReads());
+        a = owners.resolve(allAnd(cron));
+        assertEquals(new SocketOwner(400, "cron", "cron.service"), a.ownerOf(cron));
+        assertTrue(a.complete());
+        assertEquals(List.of(400), tree.takeReads());
+    }
+
+    @Test
     void socketsLeftUnattributedWithDeniedProcessesAreNotComplete() {
         Tree tree = new Tree(proc);
         tree.denied.add(300); // another user's sshd, without the privilege to read it
