@@ -8,6 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Arrays;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 
 /**
  * What {@link SocketOwners} reads of the proc file system, in one place: the pids, each process's start time,
@@ -48,44 +50,88 @@ class ProcTree {
 
     /**
      * The process's start time in clock ticks after boot (field 22 of {@code /proc/PID/stat}); 0 when it cannot
-     * be read (the process is gone, or the file is absent).
+     * be read (the process is gone, or the file is absent). Read at every collection for every process, so into
+     * a buffer kept for it.
      */
     long startTime(int pid) {
-        String stat = read(pid, "stat");
-        return stat == null ? 0 : startTimeOf(stat);
+        int n = 0;
+        try (InputStream in = Files.newInputStream(root.resolve(pid + "/stat"))) {
+            for (int r; n < statBuffer.length && (r = in.read(statBuffer, n, statBuffer.length - n)) > 0; ) {
+                n += r;
+            }
+        } catch (IOException | SecurityException e) {
+            return 0;
+        }
+        return startTimeOf(statBuffer, n);
     }
+
+    private final byte[] statBuffer = new byte[4096];
 
     /**
      * Field 22 of a {@code /proc/PID/stat} line, or 0 when the line is garbled. The second field is the name in
      * parentheses, which may itself hold spaces and parentheses: the fields after it start after the last ')'.
      */
     static long startTimeOf(String stat) {
-        int close = stat.lastIndexOf(')');
-        if (close < 0) {
+        byte[] b = stat.getBytes(StandardCharsets.UTF_8);
+        return startTimeOf(b, b.length);
+    }
+
+    private static long startTimeOf(byte[] b, int length) {
+        int i = length - 1;
+        while (i >= 0 && b[i] != ')') {
+            i--;
+        }
+        if (i < 0) {
             return 0;
         }
-        String[] f = stat.substring(close + 1).trim().split("\\s+");
-        // f[0] is field 3 (the state), so field 22 is f[19].
-        if (f.length < 20) {
-            return 0;
+        i++;
+        // After ')' come fields 3, 4, ...: skip to the 20th of them, field 22.
+        for (int field = 3; field <= 22; field++) {
+            while (i < length && b[i] == ' ') {
+                i++;
+            }
+            if (i == length) {
+                return 0;
+            }
+            if (field < 22) {
+                while (i < length && b[i] != ' ' && b[i] != '\n') {
+                    i++;
+                }
+            }
         }
-        try {
-            long v = Long.parseLong(f[19]);
-            return v < 0 ? 0 : v;
-        } catch (NumberFormatException e) {
-            return 0;
+        long v = 0;
+        int digits = 0;
+        for (; i < length && b[i] != ' ' && b[i] != '\n'; i++, digits++) {
+            int d = b[i] - '0';
+            if (d < 0 || d > 9 || v > (Long.MAX_VALUE - d) / 10) {
+                return 0;
+            }
+            v = v * 10 + d;
         }
+        return digits == 0 ? 0 : v;
     }
 
     /**
-     * The size of {@code /proc/PID/fd}: its descriptor count on Linux 6.2 and later, 0 on older kernels; -1 when
-     * it cannot be read.
+     * {@code /proc/PID/fd} as {@code stat} shows it, or {@code null} when it cannot be read.
+     *
+     * @param size its descriptor count on Linux 6.2 and later, 0 on older kernels
+     * @param fileKey its device and inode number
+     * @param modifiedNanos its modification time: in procfs, when its inode was made
      */
-    long fdDirSize(int pid) {
+    record FdDir(long size, Object fileKey, long modifiedNanos) {
+
+        /** Whether this is the same directory inode as {@code other}. */
+        boolean sameInode(FdDir other) {
+            return other != null && modifiedNanos == other.modifiedNanos && Objects.equals(fileKey, other.fileKey);
+        }
+    }
+
+    FdDir fdDir(int pid) {
         try {
-            return Files.readAttributes(root.resolve(pid + "/fd"), BasicFileAttributes.class).size();
+            BasicFileAttributes a = Files.readAttributes(root.resolve(pid + "/fd"), BasicFileAttributes.class);
+            return new FdDir(a.size(), a.fileKey(), a.lastModifiedTime().to(TimeUnit.NANOSECONDS));
         } catch (IOException | SecurityException e) {
-            return -1;
+            return null;
         }
     }
 

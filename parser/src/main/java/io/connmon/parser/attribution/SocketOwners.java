@@ -24,8 +24,11 @@ import java.util.function.LongSupplier;
  *
  * <p>It keeps, per live process, the socket inodes it holds. A process is known by its pid and start time
  * (field 22 of {@code /proc/PID/stat}), so a pid reused by a new process is a new process. At each
- * {@link #resolve(SocketTable)} it lists the pids and their start times, forgets processes that are gone, and
- * reads the descriptors of:
+ * {@link #resolve(SocketTable)} it lists the pids and {@code stat}s their {@code /proc/PID/fd} directories (one
+ * call each: the descriptor count, and whether it is the inode seen before; the start time is read only for a
+ * new pid or a new inode, which the kernel makes for a reused pid: reading every process's {@code stat} file at
+ * every collection would cost several times more), forgets processes that are gone, and reads the descriptors
+ * of:
  * <ol>
  *   <li>processes that are new, or whose descriptor count (the size of {@code /proc/PID/fd}, which Linux 6.2 and
  *       later report) differs from the count at their last complete read;</li>
@@ -37,9 +40,11 @@ import java.util.function.LongSupplier;
  *       on a kernel without counts also every other process, once the socket is still there at the next
  *       collection (a connection closed before its owner was read is no reason to read them all). A socket that
  *       no candidate holds (a kernel socket: WireGuard, VXLAN, NFS; another user's) is not looked for again;</li>
- *   <li>whatever the signals say, every process once every {@code staleCollections} collections (20 by
- *       default: five minutes at a 15 s scrape interval), spread evenly over the collections, which bounds how
- *       stale any entry can get.</li>
+ *   <li>whatever the signals say, every process once every {@code staleCollections} collections (30 by
+ *       default: 7.5 minutes at a 15 s scrape interval), spread evenly over the collections, which bounds how
+ *       stale any entry can get (what the signals above miss: a socket handed to another process whose count
+ *       stays, a file closed and a socket opened in its place) at the cost of reading a thirtieth of the
+ *       processes at each collection.</li>
  * </ol>
  * The reads of one call stop at a time budget (at least one read a call) and what is left goes on at the next
  * call; {@link Attribution#complete()} is false meanwhile. What it keeps is bounded by the live processes and
@@ -54,7 +59,7 @@ import java.util.function.LongSupplier;
 public final class SocketOwners {
 
     /** The default bound on staleness: every process is read at least once in this many collections. */
-    public static final int STALE_COLLECTIONS = 20;
+    public static final int STALE_COLLECTIONS = 30;
 
     private static final long[] NO_INODES = new long[0];
 
@@ -84,7 +89,8 @@ public final class SocketOwners {
         final int pid;
         final long startTime;
         final int staleSlot;
-        long fdCountNow = -1; // read at this call
+        ProcTree.FdDir fdDir; // at this call
+        long fdCountNow = -1; // read at this call; -1: unreadable; always 0 before Linux 6.2
         long fdCountScanned = -1; // at the last complete read of the descriptors
         boolean pending = true; // to be read: new, changed, or due
         long[] inodes = NO_INODES;
@@ -244,19 +250,28 @@ public final class SocketOwners {
         boolean anyCount = false;
         int slot = collection % staleCollections;
         for (int pid : pids) {
-            long start = tree.startTime(pid);
+            ProcTree.FdDir dir = tree.fdDir(pid);
             Proc p = procs.get(pid);
-            boolean isNew = p == null || p.startTime != start;
+            boolean isNew = p == null;
+            long start = 0;
+            if (p == null || dir == null || !dir.sameInode(p.fdDir)) {
+                // A new process or, for a known pid, a new /proc/PID/fd inode: the kernel makes one when a pid is
+                // reused (the old process's entries go with it), and at times for the same process (its inode
+                // was evicted). The start time tells which.
+                start = tree.startTime(pid);
+                isNew |= p != null && p.startTime != start;
+            }
             if (isNew) {
                 p = new Proc(pid, start, staleCollections); // new, or the pid reused by another process
                 fresh.add(p);
                 dirty = true;
             }
-            p.fdCountNow = tree.fdDirSize(pid);
+            p.fdDir = dir;
+            p.fdCountNow = dir == null ? -1 : dir.size();
             anyCount |= p.fdCountNow > 0;
             if (isNew) {
                 // read first
-            } else if (p.fdCountNow > 0 && p.fdCountNow != p.fdCountScanned) {
+            } else if (p.fdCountNow >= 0 && p.fdCountNow != p.fdCountScanned) {
                 p.pending = true;
                 changed.add(p);
             } else if (p.pending) {

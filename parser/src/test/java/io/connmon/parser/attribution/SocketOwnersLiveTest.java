@@ -183,6 +183,12 @@ class SocketOwnersLiveTest {
             String cgroup = Files.readString(PROC.resolve(listener.pid + "/cgroup"));
             assertEquals(SocketOwners.unitOf(cgroup), a.ownerOf(listen).unit());
             assertEquals(ProcessHandle.current().pid(), a.ownerOf(find(t, SocketState.LISTEN, minePort, 0)).pid());
+            // Start times, the other half of a process's identity: the children started after this JVM.
+            ProcTree tree = new ProcTree(PROC);
+            long mineStart = tree.startTime((int) ProcessHandle.current().pid());
+            assertTrue(mineStart > 0);
+            assertTrue(tree.startTime(listener.pid) >= mineStart);
+            assertTrue(tree.startTime(client.pid) >= tree.startTime(listener.pid));
         }
     }
 

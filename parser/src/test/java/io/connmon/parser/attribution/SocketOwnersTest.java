@@ -117,6 +117,7 @@ class SocketOwnersTest {
     static final class Tree extends ProcTree {
         boolean sizes = true;
         final List<Integer> fdReads = new ArrayList<>();
+        final List<Integer> startReads = new ArrayList<>();
         final java.util.Set<Integer> denied = new java.util.HashSet<>();
         long nanos; // a clock that moves a millisecond per descriptor directory read
         private final Path root;
@@ -127,18 +128,22 @@ class SocketOwnersTest {
         }
 
         @Override
-        long fdDirSize(int pid) {
-            if (super.fdDirSize(pid) < 0) {
-                return -1;
-            }
-            if (!sizes) {
-                return 0;
+        FdDir fdDir(int pid) {
+            FdDir real = super.fdDir(pid);
+            if (real == null || !sizes) {
+                return real == null ? null : new FdDir(0, real.fileKey(), real.modifiedNanos());
             }
             try (Stream<Path> s = Files.list(root.resolve(pid + "/fd"))) {
-                return s.count();
+                return new FdDir(s.count(), real.fileKey(), real.modifiedNanos());
             } catch (IOException e) {
-                return -1;
+                return null;
             }
+        }
+
+        @Override
+        long startTime(int pid) {
+            startReads.add(pid);
+            return super.startTime(pid);
         }
 
         @Override
@@ -254,10 +259,12 @@ class SocketOwnersTest {
                 "3", "socket:[7001]", "7", "/dev/null");
         stat(300, "redis-server", 999_999);
         tree.takeReads();
+        tree.startReads.clear();
         Attribution a = owners.resolve(ALL);
         assertEquals(new SocketOwner(301, "sshd", null), a.ownerOf(SSHD));
         assertEquals(200, a.ownerOf(SHARED).pid());
         assertEquals(List.of(300), tree.takeReads());
+        assertEquals(List.of(300), tree.startReads); // its /proc/PID/fd is a new directory: the others are not
     }
 
     @Test
@@ -314,6 +321,7 @@ class SocketOwnersTest {
             // Steady state: only the periodic rescan, each process once per 4 collections.
             assertEquals(List.of(100, 200, 300), tree.takeReads(), "round " + round);
         }
+        assertEquals(List.of(100, 200, 300), tree.startReads); // at the first collection only
         // A new connection is still found, without a descriptor count to tell.
         link(200, "8", "socket:[8888]");
         SocketRecord pgOut = tcp(SocketState.ESTABLISHED, 40004, 8888);
@@ -387,6 +395,10 @@ class SocketOwnersTest {
                 Arguments.of(Named.of("cut short", "1234 (nginx) S 1 2 3\n"), 0L),
                 Arguments.of(Named.of("no parenthesis", "1234 nginx S 1 2"), 0L),
                 Arguments.of(Named.of("garbled start time", "1234 (nginx)" + rest.replace("424242", "4x2")), 0L),
+                Arguments.of(Named.of("a start time beyond a long", "1234 (nginx)"
+                        + rest.replace("424242", "92233720368547758070")), 0L),
+                Arguments.of(Named.of("a real line", "62185 (bash) S 6771 6779 6779 0 -1 4194560 5323 259033 0 7 0"
+                        + " 4 1538 139 20 0 1 0 34421 5386240 1015 18446744073709551615 93928130654208\n"), 34421L),
                 Arguments.of(Named.of("empty", ""), 0L));
     }
 
