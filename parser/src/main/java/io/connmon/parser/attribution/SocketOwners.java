@@ -185,31 +185,44 @@ public final class SocketOwners {
         Set<Long> wanted = new HashSet<>();
         ensureIndex();
         int minCandidate = minCandidateScan();
+        long attributed = 0;
+        long unattributed = 0;
+        boolean settled = true;
         for (SocketRecord r : table.sockets()) {
             long inode = r.inode();
             if (inode == 0) {
                 continue;
             }
             int since = firstSeen.get(inode, collection);
-            if (!seen.putIfAbsent(inode, since)) {
-                continue; // the same inode twice in a table
-            }
+            boolean first = seen.putIfAbsent(inode, since); // false: the same inode twice in a table
             int i = index.get(inode, -1);
             if (i >= 0) {
+                attributed++;
                 Proc p = indexed.get(i);
+                p.heldTableSocketIn = collection;
                 if (p.scannedIn < since) {
-                    verifying.add(inode);
+                    settled = false;
+                    if (first) {
+                        verifying.add(inode);
+                    }
                     if (!p.pending) {
                         p.pending = true;
                         verify.add(p);
                     }
                 }
-            } else if (minCandidate < since) {
-                wanted.add(inode);
+            } else {
+                unattributed++;
+                if (minCandidate < since) {
+                    settled = false;
+                    if (first) {
+                        wanted.add(inode);
+                    }
+                }
             }
         }
         firstSeen = seen;
 
+        long scansAfterPass = scans;
         if (!outOfTime) {
             outOfTime = !scanAll(verify);
             ensureIndex();
@@ -232,6 +245,9 @@ public final class SocketOwners {
             scanAll(due);
         }
 
+        if (scans == scansAfterPass && !dirty) {
+            return attribution(attributed, unattributed, settled); // nothing read since the pass: it holds
+        }
         ensureIndex();
         return count(table);
     }
@@ -436,13 +452,7 @@ public final class SocketOwners {
 
     private Attribution count(SocketTable table) {
         int minCandidate = minCandidateScan();
-        boolean complete = true;
-        for (Proc p : sorted) {
-            if (p.pending) {
-                complete = false; // left for the next call
-                break;
-            }
-        }
+        boolean settled = true;
         long attributed = 0;
         long unattributed = 0;
         for (SocketRecord r : table.sockets()) {
@@ -456,14 +466,25 @@ public final class SocketOwners {
                 attributed++;
                 Proc p = indexed.get(i);
                 p.heldTableSocketIn = collection;
-                complete &= p.scannedIn >= since;
+                settled &= p.scannedIn >= since;
             } else {
                 unattributed++;
-                complete &= minCandidate >= since;
+                settled &= minCandidate >= since;
             }
         }
+        return attribution(attributed, unattributed, settled);
+    }
+
+    /**
+     * The attribution of this call; complete when every socket is settled (its owner read since it appeared, or
+     * every candidate read since without finding one), no process is left to read, and no process that could
+     * not be read for want of privilege may own the unattributed sockets.
+     */
+    private Attribution attribution(long attributed, long unattributed, boolean settled) {
+        boolean complete = settled;
         int d = 0;
         for (Proc p : sorted) {
+            complete &= !p.pending; // left for the next call
             if (p.denied) {
                 d++;
             }
