@@ -33,12 +33,14 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * {@link SocketOwners} over a proc tree made in a temporary directory: {@code PID/fd/N} symbolic links to
- * {@code socket:[INODE]}, dangling as they are in /proc, plus {@code comm} and {@code cgroup} files.
+ * {@code socket:[INODE]}, dangling as they are in /proc, plus {@code comm}, {@code stat} and {@code cgroup} files.
+ * Most tests read it through {@link Tree}, which reports descriptor counts as Linux 6.2 and later do (or 0, as
+ * older kernels do), counts the descriptor directories read, and moves a clock a millisecond a read.
  *
  * <p>The tests run as root, which reads any directory whatever its mode, so a {@code /proc/PID/fd} that cannot
- * be read for want of privilege is not made here: {@link SocketOwnersLiveTest} covers it with a child JVM
- * running as nobody. This tree covers the other ways a descriptor directory fails: absent, not a directory, a
- * dangling link, an entry that is no link.
+ * be read for want of privilege is not made here: {@link Tree} fails it as the kernel does, and
+ * {@link SocketOwnersLiveTest} covers the real thing with a child JVM running as nobody. This tree covers the
+ * other ways a descriptor directory fails: absent, not a directory, a dangling link, an entry that is no link.
  */
 class SocketOwnersTest {
 
@@ -119,7 +121,7 @@ class SocketOwnersTest {
         final List<Integer> fdReads = new ArrayList<>();
         final List<Integer> startReads = new ArrayList<>();
         final java.util.Set<Integer> denied = new java.util.HashSet<>();
-        long nanos; // a clock that moves a millisecond per descriptor directory read
+        long nanos; // a clock that moves a millisecond a descriptor directory read
         private final Path root;
 
         Tree(Path root) {
@@ -235,8 +237,7 @@ class SocketOwnersTest {
         tree.takeReads();
         relink(100, "3", "socket:[1005]"); // nginx closed 1002, accepted 1005: as many descriptors as before
         SocketRecord accepted = tcp(SocketState.ESTABLISHED, 80, 1005);
-        SocketTable t = table(without(NGINX_443).toArray(new SocketRecord[0]));
-        t = new SocketTable("test", concat(t.sockets(), accepted), List.of());
+        SocketTable t = new SocketTable("test", concat(without(NGINX_443), accepted), List.of());
         Attribution a = owners.resolve(t);
         assertEquals(new SocketOwner(100, "nginx", "nginx.service"), a.ownerOf(accepted));
         assertTrue(a.complete());
