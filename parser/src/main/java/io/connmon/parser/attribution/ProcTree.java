@@ -3,6 +3,7 @@ package io.connmon.parser.attribution;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -139,7 +140,7 @@ class ProcTree {
      * The socket inodes among the process's descriptors (the targets {@code socket:[INODE]} of
      * {@code /proc/PID/fd/N}).
      *
-     * @throws java.nio.file.AccessDeniedException without the privilege to read them
+     * @throws AccessDeniedException without the privilege to list them or to read their links
      * @throws IOException when the process is gone or its descriptors cannot be listed
      */
     long[] socketInodes(int pid) throws IOException {
@@ -149,7 +150,11 @@ class ProcTree {
             for (Path fd : fds) {
                 long inode;
                 try {
-                    inode = SocketOwners.socketInode(Files.readSymbolicLink(fd).toString());
+                    inode = SocketOwners.socketInode(link(fd));
+                } catch (AccessDeniedException e) {
+                    // Listing the directory may be allowed (CAP_DAC_OVERRIDE) where reading the links is not
+                    // (CAP_SYS_PTRACE: root without it, towards a process with more capabilities).
+                    throw e;
                 } catch (IOException | UnsupportedOperationException e) {
                     continue; // closed meanwhile, or no link
                 }
@@ -164,6 +169,11 @@ class ProcTree {
             throw new IOException(e);
         }
         return n == 0 ? NO_INODES : Arrays.copyOf(found, n);
+    }
+
+    /** The target of the descriptor link {@code fd}. */
+    String link(Path fd) throws IOException {
+        return Files.readSymbolicLink(fd).toString();
     }
 
     /** A small file of the process ({@code comm}, {@code cgroup}, {@code stat}), or {@code null}. */

@@ -114,13 +114,15 @@ class SocketOwnersTest {
     /**
      * The fixture tree as {@link SocketOwners} reads it, counting the descriptor directories read. With
      * {@code sizes} it reports each descriptor directory's entry count as its size, as Linux 6.2 and later do;
-     * without, 0, as older kernels do. Pids in {@code denied} fail as another user's process does.
+     * without, 0, as older kernels do. Pids in {@code denied} fail as another user's process does; the descriptor
+     * links of those in {@code linksDenied} fail as they do for root without CAP_SYS_PTRACE.
      */
     static final class Tree extends ProcTree {
         boolean sizes = true;
         final List<Integer> fdReads = new ArrayList<>();
         final List<Integer> startReads = new ArrayList<>();
         final java.util.Set<Integer> denied = new java.util.HashSet<>();
+        final java.util.Set<Integer> linksDenied = new java.util.HashSet<>();
         long nanos; // a clock that moves a millisecond a descriptor directory read
         private final Path root;
 
@@ -140,6 +142,14 @@ class SocketOwnersTest {
             } catch (IOException e) {
                 return null;
             }
+        }
+
+        @Override
+        String link(Path fd) throws IOException {
+            if (linksDenied.contains(Integer.parseInt(fd.getParent().getParent().getFileName().toString()))) {
+                throw new java.nio.file.AccessDeniedException(fd.toString());
+            }
+            return super.link(fd);
         }
 
         @Override
@@ -374,6 +384,18 @@ class SocketOwnersTest {
         Attribution b = owners.resolve(table(NGINX_80, POSTGRES, TIME_WAIT));
         assertTrue(b.complete());
         assertEquals(1, b.deniedProcesses());
+    }
+
+    @Test
+    void descriptorsListedButLinksUnreadableCountAsDenied() {
+        // Root without CAP_SYS_PTRACE but with CAP_DAC_OVERRIDE lists /proc/PID/fd but reads none of its links.
+        Tree tree = new Tree(proc);
+        tree.linksDenied.add(300);
+        SocketOwners owners = owners(tree, AMPLE, NEVER);
+        Attribution a = owners.resolve(ALL);
+        assertNull(a.ownerOf(SSHD));
+        assertEquals(1, a.deniedProcesses());
+        assertFalse(a.complete());
     }
 
     @Test
