@@ -92,7 +92,8 @@ public final class SocketOwners {
         ProcTree.FdDir fdDir; // at this call
         long fdCountNow = -1; // read at this call; -1: unreadable; always 0 before Linux 6.2
         long fdCountScanned = -1; // at the last complete read of the descriptors
-        boolean pending = true; // to be read: new, changed, or due
+        boolean pending = true; // to be read: new, changed, or its owning a new socket is in doubt
+        boolean due; // to be read for the periodic read, after the others
         long[] inodes = NO_INODES;
         SocketOwner owner;
         boolean denied;
@@ -238,10 +239,11 @@ public final class SocketOwners {
         if (!outOfTime) {
             List<Proc> due = new ArrayList<>();
             for (Proc p : sorted) {
-                if (p.pending && p.scannedIn < collection) {
+                if ((p.pending || p.due) && p.scannedIn < collection) {
                     due.add(p); // due for the periodic read (or left over)
                 }
             }
+            due.sort((x, y) -> Integer.compare(x.scannedIn, y.scannedIn)); // the least recently read first
             scanAll(due);
         }
 
@@ -293,7 +295,7 @@ public final class SocketOwners {
             } else if (p.pending) {
                 changed.add(p); // left over from an earlier call
             } else if (p.staleSlot == slot) {
-                p.pending = true; // the periodic read, after the others
+                p.due = true; // the periodic read, after the others (and after those left over)
             }
             live.put(pid, p);
             next[n++] = p;
@@ -403,6 +405,7 @@ public final class SocketOwners {
         }
         // Only a complete read settles the process: its count is recorded now, not when the change was seen.
         p.pending = false;
+        p.due = false;
         p.scannedIn = collection;
         p.fdCountScanned = count;
         SocketOwner owner = p.owner;
@@ -484,7 +487,7 @@ public final class SocketOwners {
         boolean complete = settled;
         int d = 0;
         for (Proc p : sorted) {
-            complete &= !p.pending; // left for the next call
+            complete &= !p.pending; // left for the next call (a periodic read left over is not: nothing signalled)
             if (p.denied) {
                 d++;
             }

@@ -314,6 +314,22 @@ class SocketOwnersTest {
     }
 
     @Test
+    void periodicReadsLeftOverByTheBudgetTakeTurnsAndLeaveTheAttributionComplete() {
+        Tree tree = new Tree(proc);
+        SocketOwners owners = owners(tree, Duration.ZERO, 1); // every process due at every collection
+        for (int call = 0; !owners.resolve(ALL).complete(); call++) {
+            assertTrue(call < 3);
+        }
+        tree.takeReads();
+        for (int i = 0; i < 6; i++) {
+            Attribution a = owners.resolve(ALL);
+            assertTrue(a.complete()); // nothing signalled a change: a periodic read left over is no gap
+            assertEquals(200, a.ownerOf(POSTGRES).pid());
+        }
+        assertEquals(List.of(100, 100, 200, 200, 300, 300), tree.takeReads()); // one a call, in turn
+    }
+
+    @Test
     void withoutDescriptorCountsAnUnownedSocketDoesNotRescanEveryCollection() throws IOException {
         // Kernels before 6.2 report size 0 for /proc/PID/fd; 9999 is a kernel socket (WireGuard, NFS).
         Tree tree = new Tree(proc);
