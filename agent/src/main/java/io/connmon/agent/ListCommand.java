@@ -134,11 +134,10 @@ final class ListCommand implements Runnable {
         if (a.unattributed() == 0 || (a.deniedProcesses() == 0 && problem == null)) {
             return;
         }
-        String why = a.deniedProcesses() > 0
-                ? "the descriptors of " + a.deniedProcesses() + " processes of other users cannot be read"
-                : problem;
-        System.err.println("(Not all processes could be identified: " + why + ", so their sockets show no"
-                + " PID/Program name; run as root with CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH to see them all.)");
+        int d = a.deniedProcesses();
+        System.err.println("(Not all processes could be identified: " + (problem != null
+                ? problem + "; run as root with CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH to see them all.)"
+                : "the descriptors of " + d + (d == 1 ? " process" : " processes") + " cannot be read.)"));
         System.err.flush();
     }
 }

@@ -63,8 +63,8 @@ class ListProgramsTest {
         assertEquals(0, r.code, r.err);
         assertEquals(1, r.err.lines().count(), r.err);
         assertEquals("(Not all processes could be identified: without CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH only"
-                + " the sockets of uid 1000 processes can be attributed, so their sockets show no PID/Program name;"
-                + " run as root with CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH to see them all.)", r.err.strip());
+                + " the sockets of uid 1000 processes can be attributed; run as root with CAP_SYS_PTRACE and"
+                + " CAP_DAC_READ_SEARCH to see them all.)", r.err.strip());
         assertTrue(r.out.contains("127.0.0.1:3306          0.0.0.0:*               LISTEN      4242/mysqld"), r.out);
         assertTrue(r.out.contains("127.0.0.1:80            0.0.0.0:*               LISTEN      -"), r.out);
     }
@@ -75,7 +75,9 @@ class ListProgramsTest {
         process(4242, "mysqld", 21497);
         Result r = list();
         assertEquals(1, r.err.lines().count(), r.err);
-        assertTrue(r.err.contains("only the sockets of uid 0 processes can be attributed"), r.err);
+        assertTrue(r.err.startsWith("(Not all processes could be identified: uid 0 without CAP_SYS_PTRACE and"
+                + " CAP_DAC_READ_SEARCH: the sockets of other users' processes and of processes with more"
+                + " capabilities cannot be attributed; run as root with"), r.err);
     }
 
     @Test

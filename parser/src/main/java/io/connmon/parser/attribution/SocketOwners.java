@@ -152,6 +152,11 @@ public final class SocketOwners {
         if ((caps & NEEDED_CAPS) == NEEDED_CAPS) {
             return null;
         }
+        if (uid == 0) {
+            // Root reads root's processes only when it holds every capability they hold.
+            return "uid 0 without CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH: the sockets of other users' processes"
+                    + " and of processes with more capabilities cannot be attributed";
+        }
         return "without CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH only the sockets of uid " + uid
                 + " processes can be attributed";
     }

@@ -419,8 +419,7 @@ class SocketOwnersTest {
         Files.delete(proc.resolve("self"));
         Files.createDirectories(proc.resolve("self"));
         Files.writeString(proc.resolve("self/status"), "Name:\tconnmon\nUid:\t0\t0\t0\t0\nCapEff:\t0\n");
-        assertEquals("without CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH only the sockets of uid 0 processes"
-                + " can be attributed", new SocketOwners(proc, AMPLE).privilegeProblem());
+        assertEquals(ROOT_LIMITED, new SocketOwners(proc, AMPLE).privilegeProblem());
         Files.writeString(proc.resolve("self/status"), "Uid:\t0\t0\t0\t0\nCapEff:\t000001ffffffffff\n");
         assertNull(new SocketOwners(proc, AMPLE).privilegeProblem());
     }
@@ -691,6 +690,9 @@ class SocketOwnersTest {
         assertEquals(expected, SocketOwners.unitOf(cgroup));
     }
 
+    private static final String ROOT_LIMITED = "uid 0 without CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH: the sockets"
+            + " of other users' processes and of processes with more capabilities cannot be attributed";
+
     static Stream<Arguments> statuses() {
         String uid1000 = "Name:\tconnmon\nUid:\t1000\t1000\t1000\t1000\n";
         String limited = "without CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH only the sockets of uid 1000 processes"
@@ -698,9 +700,9 @@ class SocketOwnersTest {
         return Stream.of(
                 Arguments.of(Named.of("root", "Uid:\t0\t0\t0\t0\nCapEff:\t000001ffffffffff\n"), null),
                 Arguments.of(Named.of("root without capabilities", "Uid:\t0\t0\t0\t0\nCapEff:\t0\n"),
-                        limited.replace("uid 1000", "uid 0")),
+                        ROOT_LIMITED),
                 Arguments.of(Named.of("root with CAP_SYS_PTRACE only", "Uid:\t0\t0\t0\t0\nCapEff:\t80000\n"),
-                        limited.replace("uid 1000", "uid 0")),
+                        ROOT_LIMITED),
                 Arguments.of(Named.of("a user with both capabilities", uid1000 + "CapEff:\t0000000000080004\n"),
                         null),
                 Arguments.of(Named.of("a user with none", uid1000 + "CapEff:\t0000000000000000\n"), limited),
@@ -708,7 +710,7 @@ class SocketOwnersTest {
                         limited),
                 Arguments.of(Named.of("a user with CAP_DAC_READ_SEARCH only", uid1000 + "CapEff:\t4\n"), limited),
                 Arguments.of(Named.of("setuid root without capabilities: the effective uid is named",
-                        "Uid:\t1000\t0\t0\t0\nCapEff:\t0\n"), limited.replace("uid 1000", "uid 0")),
+                        "Uid:\t1000\t0\t0\t0\nCapEff:\t0\n"), ROOT_LIMITED),
                 Arguments.of(Named.of("no CapEff line", uid1000), "cannot tell the privileges from /proc/self/status"),
                 Arguments.of(Named.of("a garbled effective uid", "Uid:\t1000\tx\t1000\t1000\n"),
                         "cannot tell the privileges from /proc/self/status"));
