@@ -126,8 +126,8 @@ final class ListCommand implements Runnable {
     }
 
     /**
-     * One line on stderr, as netstat -p prints, when sockets stay without owner because other users' processes
-     * could not be read.
+     * One line on stderr, as netstat -p prints, when sockets stay without owner because processes could not be
+     * read for want of privilege.
      */
     private static void warnIfNotAllIdentified(Attribution a, SocketOwners owners) {
         String problem = owners.privilegeProblem();
