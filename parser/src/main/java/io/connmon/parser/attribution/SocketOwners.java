@@ -208,7 +208,7 @@ public final class SocketOwners {
                 p.heldTableSocketIn = collection;
                 if (p.scannedIn < since) {
                     settled = false;
-                    if (first) {
+                    if (first && !outOfTime) {
                         verifying.add(inode);
                     }
                     if (!p.pending) {
@@ -220,8 +220,8 @@ public final class SocketOwners {
                 unattributed++;
                 if (minCandidate < since) {
                     settled = false;
-                    if (first) {
-                        wanted.add(inode);
+                    if (first && !outOfTime) {
+                        wanted.add(inode); // (out of time: looked for at the next call, as still unsettled)
                     }
                 }
             }
