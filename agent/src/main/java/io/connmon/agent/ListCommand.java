@@ -1,5 +1,6 @@
 package io.connmon.agent;
 
+import io.connmon.parser.attribution.Attribution;
 import io.connmon.parser.attribution.SocketOwners;
 import io.connmon.parser.counters.NetStatReader;
 import io.connmon.parser.model.SocketState;
@@ -111,11 +112,14 @@ final class ListCommand implements Runnable {
         }
         SocketSources.Choice choice = source.choose();
         Snapshot snapshot;
+        SocketOwners owners = programs ? new SocketOwners(source.procRoot, Duration.ofMinutes(1)) : null;
         try (var src = choice.source()) {
-            SocketOwners owners = programs ? new SocketOwners(source.procRoot, Duration.ofMinutes(1)) : null;
             snapshot = new SnapshotService(src, new NetStatReader(source.procRoot), Duration.ZERO, owners).current();
         } catch (SourceException e) {
             throw new Main.UserError(e.getMessage(), 1);
+        }
+        if (owners != null) {
+            warnIfNotAllIdentified(snapshot.attribution(), owners);
         }
         if (json) {
             try {
@@ -128,5 +132,21 @@ final class ListCommand implements Runnable {
             return;
         }
         NetstatTable.write(snapshot.sockets(), query, -1, System.out, programs ? snapshot.attribution() : null);
+    }
+
+    /**
+     * One line on stderr, as netstat -p prints, when sockets stay without owner because processes could not be
+     * read for want of privilege.
+     */
+    private static void warnIfNotAllIdentified(Attribution a, SocketOwners owners) {
+        String problem = owners.privilegeProblem();
+        if (a.unattributed() == 0 || (a.deniedProcesses() == 0 && problem == null)) {
+            return;
+        }
+        int d = a.deniedProcesses();
+        System.err.println("(Not all processes could be identified: " + (problem != null
+                ? problem + "; run as root with CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH to see them all.)"
+                : "the descriptors of " + d + (d == 1 ? " process" : " processes") + " cannot be read.)"));
+        System.err.flush();
     }
 }

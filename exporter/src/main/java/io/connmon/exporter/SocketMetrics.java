@@ -165,7 +165,8 @@ public final class SocketMetrics implements MultiCollector {
                             + "CAP_SYS_PTRACE, or not scanned yet).", null,
                     point(s.attribution().unattributed())));
             out.add(gauge("connmon_attribution_complete",
-                    "1 if every process was scanned up to date in the last collection, 0 if the budget ran out.",
+                    "1 if every socket's owner was looked up to date in the last collection; 0 if the budget left "
+                            + "work for the next ones, or sockets stay unattributed for want of privilege.",
                     null, point(s.attribution().complete() ? 1 : 0)));
         }
 

@@ -16,7 +16,7 @@ import java.util.List;
 public final class Attribution {
 
     /** Attribution switched off: nobody owns anything. */
-    public static final Attribution NONE = new Attribution(new LongIntMap(1), List.of(), 0, 0, false, false);
+    public static final Attribution NONE = new Attribution(new LongIntMap(1), List.of(), 0, 0, false, false, 0);
 
     private final LongIntMap ownerIndex;
     private final List<SocketOwner> owners;
@@ -24,9 +24,11 @@ public final class Attribution {
     private final long unattributed;
     private final boolean complete;
     private final boolean enabled;
+    private final int deniedProcesses;
 
     Attribution(LongIntMap ownerIndex, List<SocketOwner> owners, long attributed, long unattributed,
-            boolean complete, boolean enabled) {
+            boolean complete, boolean enabled, int deniedProcesses) {
+        this.deniedProcesses = deniedProcesses;
         this.ownerIndex = ownerIndex;
         this.owners = List.copyOf(owners);
         this.attributed = attributed;
@@ -63,8 +65,20 @@ public final class Attribution {
         return unattributed;
     }
 
-    /** Whether every process was scanned up to date for this table (false when the work budget ran out). */
+    /**
+     * Whether every socket's owner is known up to date, or known to be none: false while the work budget left
+     * processes or new sockets to look at, and while sockets stay unattributed with processes that could not be
+     * read for want of privilege (their owners may be among those).
+     */
     public boolean complete() {
         return complete;
+    }
+
+    /**
+     * Processes whose descriptors could not be read for want of privilege (CAP_SYS_PTRACE and
+     * CAP_DAC_READ_SEARCH): their sockets, if any, are among the {@link #unattributed()} ones.
+     */
+    public int deniedProcesses() {
+        return deniedProcesses;
     }
 }

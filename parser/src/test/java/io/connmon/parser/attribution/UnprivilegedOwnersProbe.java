@@ -14,9 +14,9 @@ import java.time.Duration;
 
 /**
  * Run by {@link SocketOwnersLiveTest} in a child JVM as an unprivileged user: resolves the live tables and prints
- * {@code denied=N unattributed=N own=PID/NAME other=PID/NAME} where {@code own} is the owner of a listener this
- * JVM opens and {@code other} the owner of the listener on the port given as the argument ({@code null} when
- * none is known).
+ * {@code denied=N unattributed=N complete=B problem=B own=PID/NAME other=PID/NAME} where {@code own} is the owner
+ * of a listener this JVM opens and {@code other} the owner of the listener on the port given as the argument
+ * ({@code null} when none is known).
  */
 final class UnprivilegedOwnersProbe {
 
@@ -33,6 +33,7 @@ final class UnprivilegedOwnersProbe {
             SocketOwners owners = new SocketOwners(Path.of("/proc"), Duration.ofSeconds(10));
             Attribution a = owners.resolve(table);
             System.out.println("denied=" + owners.deniedProcesses() + " unattributed=" + a.unattributed()
+                    + " complete=" + a.complete() + " problem=" + (owners.privilegeProblem() != null)
                     + " own=" + ownerOfListener(table, a, ownPort) + " other=" + ownerOfListener(table, a, otherPort));
         }
     }
