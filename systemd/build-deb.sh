@@ -12,6 +12,7 @@
 # conffile), /usr/share/connmon/connmon-attribution.conf (the attribution drop-in, shipped inactive:
 # see deploy/debian/README.Debian), the man page, copyright and changelog. The maintainer scripts
 # enable, start, restart and stop the service through deb-systemd-helper and deb-systemd-invoke.
+# (The unit's Documentation= is a file: URL: "systemd-analyze verify" fails on a man: page where man-db is absent.)
 # Reproducible: file times and the changelog date come from SOURCE_DATE_EPOCH, else the last commit.
 set -euo pipefail
 
@@ -83,7 +84,7 @@ install -m 0644 "$jar" "$root/usr/share/connmon/connmon.jar"
 # The unit, started through the packaged launcher.
 sed -e 's|^ExecStart=/opt/connmon/bin/connmon |ExecStart=/usr/bin/connmon |' \
     -e 's|^# Installed by systemd/install.sh; settings live in /etc/default/connmon.$|# Installed by the connmon package; settings live in /etc/default/connmon.|' \
-    -e 's|^Description=.*|&\nDocumentation=man:connmon(1)|' \
+    -e 's|^Description=.*|&\nDocumentation=file:/usr/share/doc/connmon/README.Debian|' \
     "$HERE/connmon.service" >"$root/lib/systemd/system/connmon.service"
 grep -q '^ExecStart=/usr/bin/connmon serve' "$root/lib/systemd/system/connmon.service" \
     || die "systemd/connmon.service changed: its ExecStart is not /opt/connmon/bin/connmon serve (update $PROG)"
