@@ -112,22 +112,27 @@ fi
 # ------------------------------------------------------------------ Kubernetes
 kdir=$root/deploy/kubernetes
 if need kubectl node npm; then
-  if kubectl kustomize "$kdir" >"$work/k8s.yaml" 2>"$work/kustomize.err"; then
-    pass "kubectl kustomize deploy/kubernetes renders $(grep -c '^kind:' "$work/k8s.yaml") objects"
-    if [ ! -d "$kdir/test/node_modules" ]; then
-      (cd "$kdir/test" && npm ci --no-audit --no-fund --loglevel=error) >"$work/npm.log" 2>&1 \
-        || { sed 's/^/# /' "$work/npm.log"; fail "npm ci in deploy/kubernetes/test"; }
-    fi
-    if out=$(node "$kdir/test/validate.mjs" "$work/k8s.yaml" 2>&1); then
-      printf '%s\n' "$out" | sed 's/^/# /'
-      pass "every rendered object validates against its schema, with no unknown field"
-    else
-      printf '%s\n' "$out" | sed 's/^/# /'
-      fail "the rendered objects validate against their schemas"
-    fi
-  else
-    fail "kubectl kustomize deploy/kubernetes:"; sed 's/^/# /' "$work/kustomize.err"
+  if [ ! -d "$kdir/test/node_modules" ]; then
+    (cd "$kdir/test" && npm ci --no-audit --no-fund --loglevel=error) >"$work/npm.log" 2>&1 \
+      || { sed 's/^/# /' "$work/npm.log"; fail "npm ci in deploy/kubernetes/test"; }
   fi
+  for k in "" attribution; do
+    name=deploy/kubernetes${k:+/$k}
+    if kubectl kustomize "$kdir${k:+/$k}" >"$work/k8s.yaml" 2>"$work/kustomize.err"; then
+      pass "kubectl kustomize $name renders $(grep -c '^kind:' "$work/k8s.yaml") objects"
+      if out=$(node "$kdir/test/validate.mjs" "$work/k8s.yaml" 2>&1); then
+        printf '%s\n' "$out" | sed 's/^/# /'
+        pass "$name: every object validates against its schema, with no unknown field; the DaemonSet keeps its policy"
+      else
+        printf '%s\n' "$out" | sed 's/^/# /'
+        fail "$name: the rendered objects validate against their schemas"
+      fi
+    else
+      fail "kubectl kustomize $name:"; sed 's/^/# /' "$work/kustomize.err"
+    fi
+  done
+  check "the default DaemonSet runs non-root without capabilities" \
+    bash -c "kubectl kustomize '$kdir' 2>/dev/null | grep -q 'runAsNonRoot: true' && ! kubectl kustomize '$kdir' 2>/dev/null | grep -q 'add:'"
 fi
 
 # ------------------------------------------------------------------ Prometheus, connmon, known sockets
