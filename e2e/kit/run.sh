@@ -229,8 +229,4 @@ v=$(curl -sf --data-urlencode 'query=sum by (process) (connmon_process_connectio
 check "connmon_process_connections shows python3 holding CLOSE_WAIT (got ${v:-none})" \
   awk -v v="${v:-0}" 'BEGIN{exit !(v >= 2)}'
 
-if [ -n "${CONNMON_KIT_RENDER:-}" ]; then
-  # Documentation only: plot the dashboard's queries over the run (needs python3-matplotlib).
-  python3 "$root/deploy/grafana/render.py" "$central" "$dash" "$CONNMON_KIT_RENDER" && echo "# rendered $CONNMON_KIT_RENDER"
-fi
 finish
