@@ -101,6 +101,8 @@ if need dpkg-deb lintian; then
         v=\$(sed -n 's:.*<version>\\([^<]*\\)</version>.*:\\1:p' '$root/pom.xml' | head -n 1)
         [ \"\$(dpkg-deb -f '$deb' Version)\" = \"\$(echo \"\$v\" | tr - '~')-1\" ]"
       check "/etc/default/connmon is a conffile" bash -c "dpkg-deb -I '$deb' conffiles | grep -qx /etc/default/connmon"
+      deb2=$("$root/systemd/build-deb.sh" --out "$work/deb2" 2>/dev/null)
+      check "a second build is byte-identical (reproducible)" cmp -s "$deb" "$deb2"
     else
       fail "systemd/build-deb.sh:"; sed 's/^/# /' "$work/build-deb.err"
     fi
