@@ -2,7 +2,9 @@
 # End-to-end test of systemd/install.sh and systemd/connmon.service under a
 # real systemd: boots a Debian bookworm root (debootstrap, cached outside the
 # repository) with systemd-nspawn, sharing the host's network, and exercises
-# install, restart-on-crash, clean stop, re-install and uninstall.
+# install, restart-on-crash, clean stop, re-install and uninstall; then the
+# Debian package (systemd/build-deb.sh): apt-get install, upgrade with an edited
+# conffile, attribution turned on by its drop-in, remove and purge.
 #
 # Needs root. Usage: e2e/systemd/run.sh
 # Environment:
@@ -155,8 +157,18 @@ cp "$REPO/systemd/install.sh" "$REPO/systemd/connmon.service" "$REPO/systemd/con
     "$REPO/systemd/connmon-attribution.conf" "$STAGE/src/systemd/"
 cp "$LAUNCHER" "$STAGE/src/bin/connmon"
 cp "$JAR" "$STAGE/src/agent/target/connmon.jar"
-chmod -R a+rX "$STAGE/src"
 LOGS=$STAGE/logs
+# Two builds of the package: the first install and an upgrade (Debian revision 1 -> 2).
+mkdir -p "$STAGE/src/deb"
+for rev in 1 2; do
+    if ! "$REPO/systemd/build-deb.sh" --jar "$JAR" --out "$STAGE/src/deb/$rev" --revision "$rev" \
+        >"$LOGS/build-deb-$rev.log" 2>&1; then
+        sed 's/^/# /' "$LOGS/build-deb-$rev.log"; bail "systemd/build-deb.sh --revision $rev"
+    fi
+done
+DEB1=$(cd "$STAGE/src/deb/1" && ls connmon_*_all.deb)
+DEB2=$(cd "$STAGE/src/deb/2" && ls connmon_*_all.deb)
+chmod -R a+rX "$STAGE/src"
 
 NSPAWN_PID=
 cleanup() {
@@ -414,5 +426,90 @@ check "the edited /etc/default/connmon was kept" ct_test -f /etc/default/connmon
 in_ct -t 10 cp /srv/connmon/systemd/connmon.default /etc/default/connmon
 check "install.sh --uninstall again exits 0 (idempotent)" run_install uninstall2 --uninstall
 check "an unchanged /etc/default/connmon is removed" ct_test ! -e /etc/default/connmon
+
+# ------------------------------------------------------------ Debian package
+# The same container, now without any install.sh leftovers: apt-get installs the package.
+apt_ct() { # apt_ct LOGNAME ARGS...: run apt-get in the container, log its output
+    local name=$1; shift
+    in_ct -t 300 env DEBIAN_FRONTEND=noninteractive apt-get -y -q "$@" </dev/null >"$LOGS/$name.log" 2>&1
+    local rc=$?
+    [ "$rc" -eq 0 ] || sed 's/^/# /' "$LOGS/$name.log"
+    return "$rc"
+}
+pkg_status() { in_ct -t 10 dpkg-query -W -f '${Status} ${Version}' connmon 2>/dev/null; }
+# The package starts the service on 127.0.0.1:9469 unless told otherwise: the host's network is shared,
+# so the test port comes from a runtime drop-in until /etc/default/connmon is edited.
+in_ct -t 10 sh -c "mkdir -p /run/systemd/system/connmon.service.d &&
+    printf '[Service]\nEnvironment=CONNMON_LISTEN=127.0.0.1:$PORT\n' >/run/systemd/system/connmon.service.d/50-e2e.conf"
+check "apt-get install ./$DEB1 exits 0" apt_ct apt-install install "/srv/connmon/deb/1/$DEB1"
+v1=$(pkg_status)
+check "dpkg shows connmon installed ($v1)" test "${v1% *}" = "install ok installed"
+check "the unit is in /lib/systemd/system and nothing in /etc/systemd/system" \
+    ct_test -f /lib/systemd/system/connmon.service -a ! -e /etc/systemd/system/connmon.service
+check "ExecStart is the packaged launcher (/usr/bin/connmon serve)" \
+    in_ct -t 10 grep -qx 'ExecStart=/usr/bin/connmon serve' /lib/systemd/system/connmon.service
+check "launcher and jar installed (/usr/bin/connmon, /usr/share/connmon/connmon.jar)" \
+    ct_test -x /usr/bin/connmon -a -f /usr/share/connmon/connmon.jar
+check "/etc/default/connmon is a conffile" in_ct -t 10 sh -c "dpkg-query -W -f '\${Conffiles}' connmon | grep -q ' /etc/default/connmon '"
+check "the package enabled connmon" test "$(in_ct -t 10 systemctl is-enabled connmon.service 2>/dev/null)" = enabled
+check "the package started connmon" wait_until 20 active
+t0=$SECONDS
+if wait_until 60 http_ok /-/ready; then ok "packaged connmon: /-/ready answers 200 on port $PORT (after $((SECONDS - t0)) s)"; else
+    journal_tail 15; notok "packaged connmon: /-/ready answers 200 on port $PORT within 60 s"; fi
+scraped_up() { in_ct -t 10 curl -s --max-time 5 "http://127.0.0.1:$PORT/metrics" 2>/dev/null | grep -qx 'connmon_up 1.0'; }
+check "packaged connmon is scraped: /metrics says connmon_up 1" scraped_up
+pid=$(prop MainPID)
+uid=$(in_ct -t 10 awk '/^Uid:/ { print $3 }' "/proc/$pid/status" 2>/dev/null)
+check "packaged connmon runs as a dynamic non-root user (uid ${uid:-?})" test -n "$uid" -a "${uid:-0}" != 0
+verify=$(in_ct -t 30 systemd-analyze verify connmon.service 2>&1)
+rc=$?
+[ -z "$verify" ] || printf '%s\n' "$verify" | sed 's/^/# /'
+check "systemd-analyze verify of the packaged unit is clean" test "$rc" -eq 0 -a -z "$verify"
+
+# Upgrade: the edited conffile is kept without a prompt, the service restarts on the new version.
+in_ct -t 10 sh -c "printf '\n# e2e test\nCONNMON_LISTEN=127.0.0.1:$PORT\nCONNMON_LOG_LEVEL=debug\n' >>/etc/default/connmon &&
+    rm -f /run/systemd/system/connmon.service.d/50-e2e.conf && systemctl daemon-reload"
+old=$(prop MainPID)
+check "apt-get install ./$DEB2 (upgrade) exits 0" apt_ct apt-upgrade install "/srv/connmon/deb/2/$DEB2"
+v2=$(pkg_status)
+check "dpkg shows the upgrade ($v1 -> $v2)" test "${v2% *}" = "install ok installed" -a "${v2##* }" != "${v1##* }"
+check "the upgrade kept the edited /etc/default/connmon" \
+    in_ct -t 10 grep -qx "CONNMON_LISTEN=127.0.0.1:$PORT" /etc/default/connmon
+check "dpkg asked no conffile question" not grep -q "Configuration file '/etc/default/connmon'" "$LOGS/apt-upgrade.log"
+new=$(prop MainPID)
+check "the upgrade restarted the service (MainPID $old -> $new)" test -n "$new" -a "$new" != 0 -a "$new" != "$old"
+if wait_until 60 http_ok /metrics; then ok "after the upgrade /metrics answers on the port from the edited conffile"; else
+    journal_tail 15; notok "after the upgrade /metrics answers on the port from the edited conffile within 60 s"; fi
+check "the edited conffile is in effect (log level debug)" \
+    in_ct -t 10 sh -c "tr '\0' '\n' </proc/$new/environ | grep -qx CONNMON_LOG_LEVEL=debug"
+
+# Attribution: the shipped drop-in, linked into /etc, grants exactly its two capabilities.
+in_ct -t 30 sh -c 'mkdir -p /etc/systemd/system/connmon.service.d &&
+    ln -s /usr/share/connmon/connmon-attribution.conf /etc/systemd/system/connmon.service.d/10-attribution.conf &&
+    systemctl daemon-reload && systemctl restart connmon.service'
+pid=$(prop MainPID)
+capeff=$(in_ct -t 10 awk '/^CapEff:/ { print $2 }' "/proc/$pid/status" 2>/dev/null)
+# CAP_DAC_READ_SEARCH (bit 2) and CAP_SYS_PTRACE (bit 19).
+check "with the linked drop-in the service has exactly CAP_DAC_READ_SEARCH and CAP_SYS_PTRACE (CapEff ${capeff:-?})" \
+    test "$capeff" = 0000000000080004
+attribution_metrics() { in_ct -t 10 curl -s --max-time 5 "http://127.0.0.1:$PORT/metrics" 2>/dev/null | grep -q '^connmon_attribution_complete '; }
+check "with the linked drop-in /metrics carries connmon_attribution_complete" wait_until 60 attribution_metrics
+in_ct -t 10 rm -f /etc/systemd/system/connmon.service.d/10-attribution.conf
+in_ct -t 10 rmdir /etc/systemd/system/connmon.service.d 2>/dev/null
+in_ct -t 10 systemctl daemon-reload
+
+# Remove keeps the conffile; purge removes it and every trace of the unit.
+check "apt-get remove connmon exits 0" apt_ct apt-remove remove connmon
+check "after remove the unit file is gone" ct_test ! -e /lib/systemd/system/connmon.service
+check "after remove the launcher and jar are gone" ct_test ! -e /usr/bin/connmon -a ! -e /usr/share/connmon
+check "after remove connmon is not running" not active
+check "after remove nothing answers on port $PORT" not port_busy "$PORT"
+check "after remove /etc/default/connmon is kept (dpkg: $(pkg_status))" ct_test -f /etc/default/connmon
+check "apt-get purge connmon exits 0" apt_ct apt-purge purge connmon
+check "after purge /etc/default/connmon is gone" ct_test ! -e /etc/default/connmon
+check "after purge dpkg knows no connmon" not quiet in_ct -t 10 dpkg-query -W connmon
+check "after purge no enable link or mask is left in /etc/systemd/system" \
+    ct_test ! -e /etc/systemd/system/multi-user.target.wants/connmon.service -a ! -L /etc/systemd/system/connmon.service
+check "after purge systemctl cat connmon fails" not quiet in_ct -t 10 systemctl cat connmon.service
 
 finish
