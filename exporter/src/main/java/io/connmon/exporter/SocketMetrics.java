@@ -111,6 +111,10 @@ public final class SocketMetrics implements MultiCollector {
         GaugeSnapshot.Builder backlog = GaugeSnapshot.builder().name("connmon_listener_accept_queue_limit")
                 .help("The accept queue's limit (the listen backlog) of a TCP listener, where the source reports "
                         + "it (/proc/net/tcp does not).");
+        GaugeSnapshot.Builder saturation = GaugeSnapshot.builder().name("connmon_listener_accept_queue_saturation")
+                .help("A TCP listener's accept queue over its limit, where the limit is known; at 1 or above "
+                        + "(the kernel admits limit + 1) new connections are dropped.");
+        boolean limitKnown = s.table().knows().backlogLimit();
         for (SocketSummary.Listener l : sum.listeners) {
             String[] labels = attributing
                     ? new String[] {"protocol", l.protocol.label(), "address", l.local.address(),
@@ -121,14 +125,18 @@ public final class SocketMetrics implements MultiCollector {
             if (l.protocol == Protocol.TCP) {
                 String[] tcp = {"address", l.local.address(), "port", Integer.toString(l.local.port())};
                 acceptQueue.dataPoint(point(l.acceptQueue, tcp));
-                if (l.backlog > 0) { // /proc/net/tcp prints 0 (write_seq - snd_una) for listeners: unknown
+                if (limitKnown) { // /proc/net/tcp prints 0 (write_seq - snd_una) for listeners: unknown
                     backlog.dataPoint(point(l.backlog, tcp));
+                    if (l.backlog > 0) {
+                        saturation.dataPoint(point((double) l.acceptQueue / l.backlog, tcp));
+                    }
                 }
             }
         }
         out.add(listeners.build());
         out.add(acceptQueue.build());
         out.add(backlog.build());
+        out.add(saturation.build());
         out.add(gauge("connmon_listeners_not_exported",
                 "Listening sockets left out of connmon_listeners by the cap.", null, point(sum.listenersDropped)));
 
