@@ -64,7 +64,7 @@ public final class SocketMetrics implements MultiCollector {
                 .help("connmon's version.")
                 .dataPoint(InfoDataPointSnapshot.builder().labels(Labels.of("version", version)).build()).build());
         out.metricSnapshot(InfoSnapshot.builder().name("connmon_source")
-                .help("The socket source in use: procfs, or oshi where /proc/net cannot be read.")
+                .help("The socket source in use: netlink, procfs where sock_diag cannot be used, oshi where neither can.")
                 .dataPoint(InfoDataPointSnapshot.builder().labels(Labels.of("source", service.sourceName())).build())
                 .build());
         out.metricSnapshot(gauge("connmon_up", "1 if a collection has ever succeeded, else 0.", null,
@@ -137,6 +137,9 @@ public final class SocketMetrics implements MultiCollector {
         out.add(acceptQueue.build());
         out.add(backlog.build());
         out.add(saturation.build());
+        out.add(gauge("connmon_last_collection_duplicate_sockets",
+                "Sockets the source listed twice in the last collection (a non-atomic read under churn), dropped.",
+                null, point(s.table().duplicatesDropped())));
         out.add(gauge("connmon_listeners_not_exported",
                 "Listening sockets left out of connmon_listeners by the cap.", null, point(sum.listenersDropped)));
 

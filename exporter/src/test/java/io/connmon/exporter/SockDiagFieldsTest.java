@@ -72,4 +72,21 @@ class SockDiagFieldsTest {
         assertEquals(2, sockets.get(2).get("timer").asInt());
         assertEquals(7190, sockets.get(2).get("expiresMs").asLong());
     }
+
+    @Test
+    void duplicatesDroppedAreAGauge() {
+        io.connmon.parser.model.SocketTable t = new io.connmon.parser.model.SocketTable("fake", List.of(DUAL),
+                List.of(), io.connmon.parser.model.SourceCapabilities.NETLINK, 7);
+        Snapshot s = new Snapshot(java.time.Instant.EPOCH, "h", t, Sockets.stats(), java.time.Duration.ZERO, 0);
+        SocketMetrics m = new SocketMetrics(null, MetricsConfig.DEFAULT, "1");
+        boolean found = false;
+        for (io.prometheus.metrics.model.snapshots.MetricSnapshot f : m.build(s)) {
+            if (f.getMetadata().getName().equals("connmon_last_collection_duplicate_sockets")) {
+                assertEquals(7, ((io.prometheus.metrics.model.snapshots.GaugeSnapshot) f).getDataPoints().get(0)
+                        .getValue());
+                found = true;
+            }
+        }
+        assertTrue(found);
+    }
 }
