@@ -89,4 +89,40 @@ class SockDiagFieldsTest {
         }
         assertTrue(found);
     }
+
+    @Test
+    void infoIsReadOnRequestAndNeverCached() throws Exception {
+        SocketRecord plain = new SocketRecord(Protocol.TCP, Family.IPV4, SocketState.ESTABLISHED, 0, 0x7F000001L,
+                40000, 0, 0x7F000001L, 8080, 0, 0, 1000, 4244, 0, 0, 0);
+        java.util.List<io.connmon.parser.source.SocketRequest> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
+        io.connmon.parser.source.SocketSource source = new io.connmon.parser.source.SocketSource() {
+            @Override
+            public String name() {
+                return "fake";
+            }
+
+            @Override
+            public io.connmon.parser.model.SocketTable collect() {
+                return Sockets.table(List.of(plain));
+            }
+
+            @Override
+            public io.connmon.parser.model.SocketTable collect(io.connmon.parser.source.SocketRequest r) {
+                asked.add(r);
+                return Sockets.table(List.of(r.tcpInfo() ? ESTAB : plain));
+            }
+        };
+        try (TestServer s = TestServer.start(new SnapshotService(source, Sockets::stats, java.time.Duration.ofMinutes(5),
+                Sockets.tickingClock(), "testhost"))) {
+            assertFalse(TestServer.JSON.readTree(s.get("/snapshot").body()).get("sockets").get(0).has("tcpInfo"));
+            var withInfo = s.get("/snapshot?info=1&state=established");
+            assertEquals(200, withInfo.statusCode(), withInfo.body());
+            JsonNode info = TestServer.JSON.readTree(withInfo.body()).get("sockets").get(0).get("tcpInfo");
+            assertEquals(13, info.get("rttMicros").asLong());
+            assertEquals(1, asked.size());
+            assertTrue(asked.get(0).tcpInfo());
+            assertFalse(TestServer.JSON.readTree(s.get("/snapshot").body()).get("sockets").get(0).has("tcpInfo"),
+                    "the tcp_info collection is not served to others");
+        }
+    }
 }
