@@ -27,6 +27,10 @@ final class SourceOptions {
             throw new Main.UserError("cannot read " + procRoot.resolve("net/tcp")
                     + " (--proc-root " + procRoot + ", --source procfs)", 2);
         }
+        if (source == SourceKind.NETLINK && !SocketSources.isDefault(procRoot)) {
+            throw new Main.UserError("--source netlink reads connmon's own network namespace, not --proc-root "
+                    + procRoot + " (use --source procfs or auto)", 2);
+        }
         if (source == SourceKind.AUTO && !Files.isDirectory(procRoot)) {
             throw new Main.UserError("--proc-root " + procRoot + " is not a directory", 2);
         }
