@@ -133,6 +133,12 @@ final class ListCommand implements Runnable {
             }
             return;
         }
+        if (timers && !snapshot.table().knows().timers()) {
+            System.err.println("connmon: the " + snapshot.source() + " source knows no timers: the Timer column shows off");
+        }
+        if (info && !snapshot.table().knows().tcpInfo()) {
+            System.err.println("connmon: the " + snapshot.source() + " source cannot read tcp_info (-i needs netlink)");
+        }
         NetstatTable.write(snapshot.sockets(), query, -1, System.out, programs ? snapshot.attribution() : null,
                 timers, info);
     }

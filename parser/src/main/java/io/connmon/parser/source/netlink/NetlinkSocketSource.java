@@ -186,6 +186,9 @@ public final class NetlinkSocketSource implements SocketSource {
                 }
                 status = SockDiagParser.parse(buffer, d, sink);
             }
+            if (status == SockDiagParser.FAILED) {
+                reopen(); // whatever follows an error on this socket is no reply to the next request
+            }
         } catch (IOException e) {
             d.fail(e.getMessage());
             reopen(); // whatever the socket still holds belongs to a broken dump

@@ -150,6 +150,28 @@ class NetlinkSocketSourceTest {
     }
 
     @Test
+    void anErrorFromTheKernelEndsThatDumpAndTheSocketIsReopened() throws Exception {
+        ByteBuffer error = ByteBuffer.allocate(36).order(ByteOrder.LITTLE_ENDIAN);
+        error.putInt(0, 36).putShort(4, (short) 2).putInt(16, -2); // NLMSG_ERROR, ENOENT (no udp_diag, say)
+        Deque<Object> replies = captured("tcp4", "tcp6");
+        replies.add(error);
+        replies.addAll(captured("udp6"));
+        List<Scripted> opened = new ArrayList<>();
+        try (NetlinkSocketSource s = new NetlinkSocketSource(() -> {
+            Scripted c = new Scripted(replies);
+            opened.add(c);
+            return c;
+        })) {
+            SocketTable t = s.collect();
+            assertEquals("kernel error errno 2", t.inputs().get(2).error());
+            assertEquals(0, t.inputs().get(2).records());
+            assertFalse(t.inputs().get(3).failed());
+            assertEquals(2, opened.size());
+            assertTrue(opened.get(0).closed);
+        }
+    }
+
+    @Test
     void aDumpWithoutDoneIsReportedAndNothingAtAllIsAnError() throws Exception {
         Deque<Object> replies = new ArrayDeque<>(); // every receive returns 0 bytes
         try (NetlinkSocketSource s = new NetlinkSocketSource(() -> new Scripted(replies))) {
