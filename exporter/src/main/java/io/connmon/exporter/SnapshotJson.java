@@ -118,9 +118,9 @@ public final class SnapshotJson {
         if (r.dualStack()) { // an IPv6 socket on :: that takes IPv4 peers too; ss prints it as *:PORT
             g.writeBooleanField("dualStack", true);
         }
-        if (r.timerActive() != 0 && r.expiresMillis() >= 0) {
+        if (r.timerActive() != 0) { // procfs gives clock ticks (USER_HZ, 100 a second), netlink milliseconds
             g.writeNumberField("timer", r.timerActive());
-            g.writeNumberField("expiresMs", r.expiresMillis());
+            g.writeNumberField("expiresMs", r.expiresMillis() >= 0 ? r.expiresMillis() : r.timerJiffies() * 10);
         }
         TcpInfo info = r.tcpInfo();
         if (info != null) { // only with ?info=1; a field the kernel's tcp_info is too short for is left out

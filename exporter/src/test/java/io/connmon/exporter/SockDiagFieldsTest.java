@@ -74,6 +74,18 @@ class SockDiagFieldsTest {
     }
 
     @Test
+    void procfsTimersComeOutInMillisecondsToo() throws Exception {
+        SocketRecord tw = new SocketRecord(Protocol.TCP, Family.IPV4, SocketState.TIME_WAIT, 0, 0x7F000001L, 1, 0,
+                0x7F000001L, 2, 0, 0, 0, 0, 3, 5952, 0);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        SnapshotJson.write(Sockets.snapshot(List.of(tw, DUAL)), SocketQuery.parse(Map.of()), out, false);
+        JsonNode sockets = new ObjectMapper().readTree(out.toByteArray()).get("sockets");
+        assertEquals(3, sockets.get(0).get("timer").asInt());
+        assertEquals(59520, sockets.get(0).get("expiresMs").asLong(), "5952 clock ticks of 10 ms");
+        assertFalse(sockets.get(1).has("timer"), "no timer running");
+    }
+
+    @Test
     void duplicatesDroppedAreAGauge() {
         io.connmon.parser.model.SocketTable t = new io.connmon.parser.model.SocketTable("fake", List.of(DUAL),
                 List.of(), io.connmon.parser.model.SourceCapabilities.NETLINK, 7);
