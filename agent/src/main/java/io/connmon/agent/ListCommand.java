@@ -3,7 +3,10 @@ package io.connmon.agent;
 import io.connmon.parser.attribution.Attribution;
 import io.connmon.parser.attribution.SocketOwners;
 import io.connmon.parser.counters.NetStatReader;
+import io.connmon.parser.model.Family;
+import io.connmon.parser.model.Protocol;
 import io.connmon.parser.model.SocketState;
+import io.connmon.parser.source.SocketRequest;
 import io.connmon.parser.source.SocketSources;
 import io.connmon.parser.source.SourceException;
 
@@ -16,9 +19,11 @@ import io.connmon.exporter.NetstatTable;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -64,6 +69,14 @@ final class ListCommand implements Runnable {
 
     @Option(names = "--json", description = "Print the /snapshot JSON document instead of a table.")
     boolean json;
+
+    @Option(names = {"-o", "--timers"}, description = "Show each socket's timer, as netstat -o: kind (seconds left/"
+            + "retransmits/0).")
+    boolean timers;
+
+    @Option(names = {"-i", "--info"}, description = "Show TCP internals (rtt, retransmits, bytes acked and received, "
+            + "delivery rate) as ss -ti does; needs the netlink source.")
+    boolean info;
 
     @Mixin
     SourceOptions source;
@@ -114,7 +127,9 @@ final class ListCommand implements Runnable {
         Snapshot snapshot;
         SocketOwners owners = programs ? new SocketOwners(source.procRoot, Duration.ofMinutes(1)) : null;
         try (var src = choice.source()) {
-            snapshot = new SnapshotService(src, new NetStatReader(source.procRoot), Duration.ZERO, owners).current();
+            // what the filters ask, so a source that can filters in the kernel (-tln costs the same at any size)
+            snapshot = new SnapshotService(src, new NetStatReader(source.procRoot), Duration.ZERO, owners)
+                    .collect(request(params));
         } catch (SourceException e) {
             throw new Main.UserError(e.getMessage(), 1);
         }
@@ -131,7 +146,38 @@ final class ListCommand implements Runnable {
             }
             return;
         }
-        NetstatTable.write(snapshot.sockets(), query, -1, System.out, programs ? snapshot.attribution() : null);
+        if (timers && !snapshot.table().knows().timers()) {
+            System.err.println("connmon: the " + snapshot.source() + " source knows no timers: the Timer column shows off");
+        }
+        if (info && !snapshot.table().knows().tcpInfo()) {
+            System.err.println("connmon: the " + snapshot.source() + " source cannot read tcp_info (-i needs netlink)");
+        }
+        NetstatTable.write(snapshot.sockets(), query, -1, System.out, programs ? snapshot.attribution() : null,
+                timers, info);
+    }
+
+    /** The sockets the filters ask for: protocols, families and states (all when a state name is a group). */
+    private SocketRequest request(Map<String, List<String>> params) {
+        Set<Protocol> protocols = EnumSet.allOf(Protocol.class);
+        if (tcp != udp) {
+            protocols = EnumSet.of(tcp ? Protocol.TCP : Protocol.UDP);
+        }
+        Set<Family> families = EnumSet.allOf(Family.class);
+        if (ipv4 != ipv6) {
+            families = EnumSet.of(ipv4 ? Family.IPV4 : Family.IPV6);
+        }
+        Set<SocketState> wanted = EnumSet.noneOf(SocketState.class);
+        for (String name : params.getOrDefault("state", List.of())) {
+            for (String one : name.split(",")) {
+                SocketState st = SocketState.fromName(one);
+                if (st == null) {
+                    wanted.clear(); // a name the kernel filter cannot express: read all, filter here
+                    return new SocketRequest(protocols, families, Set.of(), info);
+                }
+                wanted.add(st);
+            }
+        }
+        return new SocketRequest(protocols, families, wanted, info);
     }
 
     /**

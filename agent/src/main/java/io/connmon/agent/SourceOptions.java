@@ -14,7 +14,7 @@ final class SourceOptions {
 
     @Option(names = "--source", paramLabel = "KIND", defaultValue = "${env:CONNMON_SOURCE:-auto}",
             converter = SourceKindConverter.class,
-            description = "Where sockets come from: auto (procfs if readable, else OSHI), procfs, oshi. "
+            description = "Where sockets come from: auto (netlink, else procfs, else OSHI), netlink, procfs, oshi. "
                     + "Env CONNMON_SOURCE. Default: ${DEFAULT-VALUE}.")
     SourceKind source;
 
@@ -33,8 +33,17 @@ final class SourceOptions {
                     + " (" + Environment.setting(spec, "--proc-root", procRoot) + ", "
                     + Environment.setting(spec, "--source", "procfs") + ")", 2);
         }
+        if (source == SourceKind.NETLINK && !SocketSources.isDefault(procRoot)) {
+            throw new Main.UserError("--source netlink reads connmon's own network namespace, not --proc-root "
+                    + procRoot + " (use --source procfs or auto)", 2);
+        }
         if (source == SourceKind.AUTO && !Files.isDirectory(procRoot)) {
             throw new Main.UserError(Environment.setting(spec, "--proc-root", procRoot) + ": not a directory", 2);
+        }
+        if (source == SourceKind.AUTO && !SocketSources.isDefault(procRoot)
+                && !Files.isReadable(procRoot.resolve("net/tcp"))) { // named, so never a silent fallback
+            throw new Main.UserError("--proc-root " + procRoot + " holds no socket tables (cannot read "
+                    + procRoot.resolve("net/tcp") + ")", 2);
         }
         return SocketSources.choose(source, procRoot);
     }
@@ -45,7 +54,7 @@ final class SourceOptions {
             SourceKind k = SourceKind.fromLabel(value);
             if (k == null) {
                 throw new picocli.CommandLine.TypeConversionException(
-                        "'" + value + "' is not a source: use auto, procfs or oshi");
+                        "'" + value + "' is not a source: use auto, netlink, procfs or oshi");
             }
             return k;
         }

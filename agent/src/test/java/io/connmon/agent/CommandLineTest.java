@@ -76,10 +76,10 @@ class CommandLineTest {
 
     @Test
     void badSourceExitsTwoWithOneLine() {
-        Result r = run("serve", "--source", "netlink");
+        Result r = run("serve", "--source", "sock_diag");
         assertEquals(2, r.code);
         assertEquals(1, r.err.lines().count(), r.err);
-        assertTrue(r.err.contains("'netlink' is not a source"), r.err);
+        assertTrue(r.err.contains("'sock_diag' is not a source: use auto, netlink, procfs or oshi"), r.err);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.connmon.exporter;
 
+import io.connmon.parser.source.SocketRequest;
 import io.connmon.parser.source.SourceException;
 
 import com.sun.net.httpserver.HttpExchange;
@@ -206,9 +207,12 @@ public final class HttpEndpoints implements AutoCloseable {
             Map<String, List<String>> params;
             SocketQuery query;
             boolean pretty;
+            boolean info;
             try {
                 params = parseQuery(exchange.getRequestURI().getRawQuery());
                 pretty = params.remove("pretty") != null;
+                List<String> infoParam = params.remove("info"); // tcp_info: a fresh collection, on request only
+                info = infoParam != null && infoParam.contains("1");
                 query = SocketQuery.parse(params);
             } catch (QueryException e) {
                 error(exchange, 400, e.getMessage(), e.parameter(), e.accepts());
@@ -219,7 +223,7 @@ public final class HttpEndpoints implements AutoCloseable {
             }
             Snapshot s;
             try {
-                s = service.current(arrived());
+                s = info ? service.collect(SocketRequest.ALL.withTcpInfo(true)) : service.current(arrived());
             } catch (SourceException e) {
                 error(exchange, 503, "no snapshot: " + e.getMessage(), null, null);
                 return;

@@ -4,6 +4,7 @@ import io.connmon.parser.attribution.Attribution;
 import io.connmon.parser.attribution.SocketOwner;
 import io.connmon.parser.model.Family;
 import io.connmon.parser.model.SocketRecord;
+import io.connmon.parser.model.TcpInfo;
 
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -36,6 +37,17 @@ public final class NetstatTable {
      */
     public static int write(List<SocketRecord> sockets, Predicate<SocketRecord> filter, int limit, PrintStream out,
             Attribution owners) {
+        return write(sockets, filter, limit, out, owners, false, false);
+    }
+
+    /**
+     * As {@link #write(List, Predicate, int, PrintStream, Attribution)}, with netstat -o's {@code Timer} column
+     * ({@code keepalive (7186.87/0/0)}: kind, seconds left, retransmits) when {@code timers}, and when
+     * {@code info} a second, indented line per TCP socket with its tcp_info as {@code ss -ti} prints it
+     * ({@code rtt:0.013/0.006 retrans:0 bytes_acked:6 bytes_received:2 delivery_rate:32768000000bps}).
+     */
+    public static int write(List<SocketRecord> sockets, Predicate<SocketRecord> filter, int limit, PrintStream out,
+            Attribution owners, boolean timers, boolean info) {
         List<SocketRecord> rows = new ArrayList<>();
         int localWidth = "Local Address".length();
         int remoteWidth = "Foreign Address".length();
@@ -47,8 +59,8 @@ public final class NetstatTable {
             }
             if (filter.test(r)) {
                 rows.add(r);
-                localWidth = Math.max(localWidth, r.local().toString().length());
-                remoteWidth = Math.max(remoteWidth, r.remote().toString().length());
+                localWidth = Math.max(localWidth, r.localText().length());
+                remoteWidth = Math.max(remoteWidth, r.remoteText().length());
                 receiveWidth = Math.max(receiveWidth, Long.toString(r.receiveQueue()).length());
                 sendWidth = Math.max(sendWidth, Long.toString(r.sendQueue()).length());
             }
@@ -57,10 +69,18 @@ public final class NetstatTable {
         localWidth = Math.max(localWidth, 23);
         remoteWidth = Math.max(remoteWidth, 23);
         String format = "%-5s %" + receiveWidth + "s %" + sendWidth + "s %-" + localWidth + "s %-" + remoteWidth
-                + "s " + (owners == null ? "%s%s%n" : "%-12s%s%n");
+                + "s " + (owners == null && !timers ? "%s%s%n" : "%-12s%s%n");
+        if (timers && owners != null) {
+            format = format.replace("%-12s%s%n", "%-12s%-19s %s%n");
+        } else if (timers) {
+            format = format.replace("%-12s%s%n", "%-12s%s%s%n");
+        }
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(format, "Proto", "Recv-Q", "Send-Q", "Local Address", "Foreign Address", "State",
-                owners == null ? "" : "PID/Program name").stripTrailing()).append('\n');
+        sb.append(timers
+                ? String.format(format, "Proto", "Recv-Q", "Send-Q", "Local Address", "Foreign Address", "State",
+                        owners == null ? "Timer" : "PID/Program name", owners == null ? "" : "Timer").stripTrailing()
+                : String.format(format, "Proto", "Recv-Q", "Send-Q", "Local Address", "Foreign Address", "State",
+                        owners == null ? "" : "PID/Program name").stripTrailing()).append('\n');
         for (SocketRecord r : rows) {
             String proto = r.protocol().label() + (r.family() == Family.IPV6 ? "6" : "");
             String owner = "";
@@ -68,8 +88,16 @@ public final class NetstatTable {
                 SocketOwner o = owners.ownerOf(r);
                 owner = o == null ? "-" : o.toString();
             }
-            sb.append(String.format(format, proto, r.receiveQueue(), r.sendQueue(), r.local(), r.remote(),
-                    r.state().name(), owner));
+            if (timers) {
+                sb.append(String.format(format, proto, r.receiveQueue(), r.sendQueue(), r.localText(), r.remoteText(),
+                        r.state().name(), owners == null ? timer(r) : owner, owners == null ? "" : timer(r)));
+            } else {
+                sb.append(String.format(format, proto, r.receiveQueue(), r.sendQueue(), r.localText(), r.remoteText(),
+                        r.state().name(), owner));
+            }
+            if (info && r.tcpInfo() != null) {
+                sb.append('\t').append(tcpInfo(r.tcpInfo())).append('\n');
+            }
             if (sb.length() > 1 << 16) {
                 out.print(sb);
                 sb.setLength(0);
@@ -78,5 +106,40 @@ public final class NetstatTable {
         out.print(sb);
         out.flush();
         return rows.size();
+    }
+
+    private static final String[] TIMERS = {"off", "on", "keepalive", "timewait", "probe"};
+
+    /** netstat -o's Timer column: {@code keepalive (7186.87/0/0)}, kind, seconds left, retransmits. */
+    static String timer(SocketRecord r) {
+        int t = r.timerActive();
+        String name = t >= 0 && t < TIMERS.length ? TIMERS[t] : "unkn-" + t;
+        double seconds = r.expiresMillis() >= 0 ? r.expiresMillis() / 1000.0 : r.timerJiffies() / 100.0;
+        if (t == 0) {
+            seconds = 0;
+        }
+        return String.format(java.util.Locale.ROOT, "%s (%.2f/%d/0)", name, seconds, r.retransmits());
+    }
+
+    /** tcp_info as {@code ss -ti} prints it; a field the kernel did not send is left out. */
+    static String tcpInfo(TcpInfo t) {
+        StringBuilder sb = new StringBuilder();
+        if (t.rttMicros() >= 0) {
+            sb.append(String.format(java.util.Locale.ROOT, "rtt:%.3f/%.3f", t.rttMicros() / 1000.0,
+                    t.rttVarMicros() / 1000.0));
+        }
+        if (t.retransmits() >= 0) {
+            sb.append(" retrans:").append(t.retransmits());
+        }
+        if (t.bytesAcked() >= 0) {
+            sb.append(" bytes_acked:").append(t.bytesAcked());
+        }
+        if (t.bytesReceived() >= 0) {
+            sb.append(" bytes_received:").append(t.bytesReceived());
+        }
+        if (t.deliveryRate() >= 0) {
+            sb.append(" delivery_rate:").append(t.deliveryRate() * 8).append("bps");
+        }
+        return sb.toString().trim();
     }
 }

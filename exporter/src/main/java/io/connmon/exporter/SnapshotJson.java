@@ -7,6 +7,7 @@ import io.connmon.parser.model.Family;
 import io.connmon.parser.model.Protocol;
 import io.connmon.parser.model.SocketRecord;
 import io.connmon.parser.model.SocketState;
+import io.connmon.parser.model.TcpInfo;
 
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
@@ -116,6 +117,24 @@ public final class SnapshotJson {
             g.writeNumberField("uid", r.uid());
         }
         g.writeNumberField("inode", r.inode());
+        if (r.dualStack()) { // an IPv6 socket on :: that takes IPv4 peers too; ss prints it as *:PORT
+            g.writeBooleanField("dualStack", true);
+        }
+        if (r.timerActive() != 0) { // procfs gives clock ticks (USER_HZ, 100 a second), netlink milliseconds
+            g.writeNumberField("timer", r.timerActive());
+            g.writeNumberField("expiresMs", r.expiresMillis() >= 0 ? r.expiresMillis() : r.timerJiffies() * 10);
+        }
+        TcpInfo info = r.tcpInfo();
+        if (info != null) { // only with ?info=1; a field the kernel's tcp_info is too short for is left out
+            g.writeObjectFieldStart("tcpInfo");
+            writeKnown(g, "rttMicros", info.rttMicros());
+            writeKnown(g, "rttVarMicros", info.rttVarMicros());
+            writeKnown(g, "retransmits", info.retransmits());
+            writeKnown(g, "bytesAcked", info.bytesAcked());
+            writeKnown(g, "bytesReceived", info.bytesReceived());
+            writeKnown(g, "deliveryRateBytesPerSecond", info.deliveryRate());
+            g.writeEndObject();
+        }
         if (owner == null) {
             g.writeNullField("pid");
             g.writeNullField("process");
@@ -126,6 +145,12 @@ public final class SnapshotJson {
             g.writeStringField("unit", owner.unit());
         }
         g.writeEndObject();
+    }
+
+    private static void writeKnown(JsonGenerator g, String name, long value) throws IOException {
+        if (value >= 0) {
+            g.writeNumberField(name, value);
+        }
     }
 
     private static void writeEndpoint(JsonGenerator g, String name, Endpoint e) throws IOException {

@@ -5,6 +5,7 @@ import io.connmon.parser.attribution.SocketOwners;
 import io.connmon.parser.counters.NetStatReader;
 import io.connmon.parser.counters.NetStats;
 import io.connmon.parser.model.SocketTable;
+import io.connmon.parser.source.SocketRequest;
 import io.connmon.parser.source.SocketSource;
 import io.connmon.parser.source.SourceException;
 
@@ -166,6 +167,21 @@ public final class SnapshotService {
             throw cause instanceof SourceException ? (SourceException) cause
                     : new SourceException(String.valueOf(cause), cause);
         }
+    }
+
+    /**
+     * A fresh collection of what {@code request} asks for (listeners only, a few states, tcp_info), outside the
+     * cache: it is neither kept nor served to other requests. A source that cannot filter reads everything.
+     *
+     * @throws SourceException when the collection fails
+     */
+    public Snapshot collect(SocketRequest request) throws SourceException {
+        long start = System.nanoTime();
+        SocketTable table = source.collect(request);
+        Attribution attribution = owners == null ? Attribution.NONE : owners.resolve(table);
+        NetStats netStats = stats.get();
+        long end = System.nanoTime();
+        return new Snapshot(clock.instant(), host, table, netStats, Duration.ofNanos(end - start), end, attribution);
     }
 
     /** The last good snapshot, without collecting; {@code null} before the first success. */

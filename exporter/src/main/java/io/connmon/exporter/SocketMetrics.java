@@ -71,7 +71,7 @@ public final class SocketMetrics implements MultiCollector {
                 .help("connmon's version.")
                 .dataPoint(InfoDataPointSnapshot.builder().labels(Labels.of("version", version)).build()).build());
         out.metricSnapshot(InfoSnapshot.builder().name("connmon_source")
-                .help("The socket source in use: procfs, or oshi where /proc/net cannot be read.")
+                .help("The socket source in use: netlink, procfs where sock_diag cannot be used, oshi where neither can.")
                 .dataPoint(InfoDataPointSnapshot.builder().labels(Labels.of("source", service.sourceName())).build())
                 .build());
         out.metricSnapshot(gauge("connmon_up", "1 if a collection has ever succeeded, else 0.", null,
@@ -119,6 +119,10 @@ public final class SocketMetrics implements MultiCollector {
         GaugeSnapshot.Builder backlog = GaugeSnapshot.builder().name("connmon_listener_accept_queue_limit")
                 .help("The accept queue's limit (the listen backlog) of a TCP listener, where the source reports "
                         + "it (/proc/net/tcp does not).");
+        GaugeSnapshot.Builder saturation = GaugeSnapshot.builder().name("connmon_listener_accept_queue_saturation")
+                .help("A TCP listener's accept queue over its limit, where the limit is known; at 1 or above "
+                        + "(the kernel admits limit + 1) new connections are dropped.");
+        boolean limitKnown = s.table().knows().backlogLimit();
         for (SocketSummary.Listener l : sum.listeners) {
             String[] labels = attributing
                     ? new String[] {"protocol", l.protocol.label(), "address", l.local.address(),
@@ -129,14 +133,21 @@ public final class SocketMetrics implements MultiCollector {
             if (l.protocol == Protocol.TCP) {
                 String[] tcp = {"address", l.local.address(), "port", Integer.toString(l.local.port())};
                 acceptQueue.dataPoint(point(l.acceptQueue, tcp));
-                if (l.backlog > 0) { // /proc/net/tcp prints 0 (write_seq - snd_una) for listeners: unknown
+                if (limitKnown) { // /proc/net/tcp prints 0 (write_seq - snd_una) for listeners: unknown
                     backlog.dataPoint(point(l.backlog, tcp));
+                    if (l.backlog > 0) {
+                        saturation.dataPoint(point((double) l.acceptQueue / l.backlog, tcp));
+                    }
                 }
             }
         }
         out.add(listeners.build());
         out.add(acceptQueue.build());
         out.add(backlog.build());
+        out.add(saturation.build());
+        out.add(gauge("connmon_last_collection_duplicate_sockets",
+                "Sockets the source listed twice in the last collection (a non-atomic read under churn), dropped.",
+                null, point(s.table().duplicatesDropped())));
         out.add(gauge("connmon_listeners_not_exported",
                 "Listening sockets left out of connmon_listeners by the cap.", null, point(sum.listenersDropped)));
 

@@ -40,10 +40,11 @@ public record SocketQuery(Set<Protocol> protocols, Set<Family> families, Set<Soc
 
     /**
      * The parameters {@code /snapshot} accepts, as its landing page and its 400 answers list them: the filters
-     * {@link #parse} knows, and {@code pretty}, which indents the document and filters nothing.
+     * {@link #parse} knows, {@code pretty}, which indents the document, and {@code info}, which asks for each TCP
+     * socket's tcp_info; neither of the last two filters anything.
      */
     public static final List<String> PARAMETERS = List.of("protocol", "family", "state", "port", "local_port",
-            "remote_port", "address", "limit", "pid", "process", "pretty");
+            "remote_port", "address", "limit", "pid", "process", "pretty", "info");
 
     /** A query without owner conditions. */
     public SocketQuery(Set<Protocol> protocols, Set<Family> families, Set<SocketState> states, int port,
@@ -113,7 +114,8 @@ public record SocketQuery(Set<Protocol> protocols, Set<Family> families, Set<Soc
             }
         }
         Set<Protocol> protocols = EnumSet.noneOf(Protocol.class);
-        // "pretty" is for the renderer (the HTTP handler takes it out first): accepted, never a condition.
+        // "pretty" and "info" are for the renderer and the collection (the HTTP handler takes them out first):
+        // accepted, never a condition.
         for (String v : values(params, "protocol")) {
             Protocol p = Protocol.fromLabel(v);
             if (p == null) {

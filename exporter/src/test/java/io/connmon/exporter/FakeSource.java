@@ -2,6 +2,7 @@ package io.connmon.exporter;
 
 import io.connmon.parser.model.SocketRecord;
 import io.connmon.parser.model.SocketTable;
+import io.connmon.parser.model.SourceCapabilities;
 import io.connmon.parser.source.SocketSource;
 import io.connmon.parser.source.SourceException;
 
@@ -24,6 +25,7 @@ final class FakeSource implements SocketSource {
     private volatile long delayMillis;
     private volatile String failure;
     private volatile CountDownLatch gate;
+    private volatile SourceCapabilities knows = SourceCapabilities.NETLINK;
 
     FakeSource(IntFunction<List<SocketRecord>> sockets) {
         this.sockets = sockets;
@@ -48,6 +50,12 @@ final class FakeSource implements SocketSource {
     /** From now on every collection fails with this reason ({@code null}: succeeds again). */
     FakeSource fail(String reason) {
         this.failure = reason;
+        return this;
+    }
+
+    /** What the tables say the source knows (by default everything sock_diag knows). */
+    FakeSource knows(SourceCapabilities k) {
+        this.knows = k;
         return this;
     }
 
@@ -85,7 +93,7 @@ final class FakeSource implements SocketSource {
             if (f != null) {
                 throw new SourceException(f);
             }
-            return Sockets.table(sockets.apply(n));
+            return Sockets.table(sockets.apply(n), knows);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new SourceException("interrupted");

@@ -4,6 +4,7 @@ import io.connmon.parser.counters.NetStats;
 import io.connmon.parser.model.FileReport;
 import io.connmon.parser.model.Protocol;
 import io.connmon.parser.model.SocketRecord;
+import io.connmon.parser.model.SourceCapabilities;
 import io.connmon.parser.model.SocketState;
 import io.connmon.parser.model.SocketTable;
 import io.connmon.parser.source.SocketSource;
@@ -138,12 +139,24 @@ class SocketMetricsTest {
     @Test
     void aBacklogTheSourceDoesNotKnowIsNotExported() {
         // /proc/net/tcp prints 0 in a listener's tx_queue column: the limit is unknown, not 0.
-        Exposition m = new Daemon(List.of(listen("127.0.0.1", 9469, 2, 0), listen("127.0.0.1", 22, 0, 128)))
-                .scrape();
+        Exposition m = new Daemon(new FakeSource(List.of(listen("127.0.0.1", 9469, 2, 0), listen("127.0.0.1", 22, 0, 128)))
+                .knows(SourceCapabilities.PROCFS), MetricsConfig.DEFAULT, Sockets::stats).scrape();
         assertEquals(2, m.value("connmon_listener_accept_queue", "address", "127.0.0.1", "port", "9469"));
-        assertFalse(m.has("connmon_listener_accept_queue_limit", "address", "127.0.0.1", "port", "9469"));
-        assertEquals(128, m.value("connmon_listener_accept_queue_limit", "address", "127.0.0.1", "port", "22"));
-        assertTrue(m.helps.containsKey("connmon_listener_accept_queue_limit"));
+        assertTrue(m.samples("connmon_listener_accept_queue_limit").isEmpty());
+        assertTrue(m.samples("connmon_listener_accept_queue_saturation").isEmpty());
+    }
+
+    @Test
+    void aKnownBacklogGivesTheLimitAndTheSaturation() {
+        // sock_diag: a listener's wqueue is its limit; a backlog of 2 admits 3 connections
+        Exposition m = new Daemon(List.of(listen("127.0.0.1", 9469, 3, 2), listen("127.0.0.1", 22, 0, 128),
+                listen("127.0.0.1", 7, 0, 0))).scrape();
+        assertEquals(2, m.value("connmon_listener_accept_queue_limit", "address", "127.0.0.1", "port", "9469"));
+        assertEquals(1.5, m.value("connmon_listener_accept_queue_saturation", "address", "127.0.0.1", "port", "9469"));
+        assertEquals(0, m.value("connmon_listener_accept_queue_saturation", "address", "127.0.0.1", "port", "22"));
+        assertEquals(0, m.value("connmon_listener_accept_queue_limit", "address", "127.0.0.1", "port", "7"));
+        assertFalse(m.has("connmon_listener_accept_queue_saturation", "address", "127.0.0.1", "port", "7"),
+                "no ratio over a limit of 0");
     }
 
     @Test

@@ -9,6 +9,7 @@ import io.connmon.parser.model.Protocol;
 import io.connmon.parser.model.SocketRecord;
 import io.connmon.parser.model.SocketState;
 import io.connmon.parser.model.SocketTable;
+import io.connmon.parser.model.SourceCapabilities;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -86,6 +87,12 @@ final class Sockets {
     static SocketTable table(List<SocketRecord> sockets) {
         return new SocketTable("fake", sockets,
                 List.of(new FileReport("net/tcp", true, sockets.size(), 0, List.of(), null)));
+    }
+
+    /** A table from a source that knows {@code knows}. */
+    static SocketTable table(List<SocketRecord> sockets, SourceCapabilities knows) {
+        return new SocketTable("fake", sockets,
+                List.of(new FileReport("net/tcp", true, sockets.size(), 0, List.of(), null)), knows, 0);
     }
 
     /** Counters with the ephemeral range and a few netstat -s values. */

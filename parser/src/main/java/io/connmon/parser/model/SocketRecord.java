@@ -28,6 +28,12 @@ package io.connmon.parser.model;
  * @param timerActive the {@code tr} column: 0 none, 1 retransmit, 2 keepalive, 3 TIME_WAIT, 4 zero window probe
  * @param timerJiffies the {@code tm->when} column: jiffies until the timer fires
  * @param retransmits the {@code retrnsmt} column: unrecovered retransmit timeouts (or probes)
+ * @param cookie the kernel's socket cookie (sock_diag), unique per socket while it lives; 0 unknown
+ * @param cgroupId the cgroup v2 id of the socket's creator (sock_diag); 0 unknown
+ * @param v6Only IPV6_V6ONLY of an IPv6 listener or unconnected socket: 1 IPv6 only, 0 dual-stack (also accepts
+ *     IPv4 when bound to {@code ::}), -1 unknown or not applicable
+ * @param expiresMillis milliseconds until the socket's timer fires (with {@code timerActive}); -1 unknown
+ * @param tcpInfo RTT, retransmits and bytes from the kernel's tcp_info; {@code null} unless asked for and known
  */
 public record SocketRecord(
         Protocol protocol,
@@ -45,7 +51,12 @@ public record SocketRecord(
         long inode,
         int timerActive,
         long timerJiffies,
-        long retransmits) {
+        long retransmits,
+        long cookie,
+        long cgroupId,
+        int v6Only,
+        long expiresMillis,
+        TcpInfo tcpInfo) {
 
     public SocketRecord {
         if (protocol == null || family == null || state == null) {
@@ -58,6 +69,39 @@ public record SocketRecord(
                 || (remoteLow >>> 32) != 0)) {
             throw new IllegalArgumentException("IPv4 address wider than 32 bits");
         }
+    }
+
+    /** A record without the fields only sock_diag knows (cookie, cgroup id, v6only, expiry, tcp_info). */
+    public SocketRecord(Protocol protocol, Family family, SocketState state, long localHigh, long localLow,
+            int localPort, long remoteHigh, long remoteLow, int remotePort, long sendQueue, long receiveQueue,
+            long uid, long inode, int timerActive, long timerJiffies, long retransmits) {
+        this(protocol, family, state, localHigh, localLow, localPort, remoteHigh, remoteLow, remotePort, sendQueue,
+                receiveQueue, uid, inode, timerActive, timerJiffies, retransmits, 0, 0, -1, -1, null);
+    }
+
+    /**
+     * Whether this is a dual-stack socket: IPv6, bound to {@code ::} with IPV6_V6ONLY off, so it takes IPv4
+     * peers too. {@code ss} prints its address as {@code *}.
+     */
+    public boolean dualStack() {
+        return family == Family.IPV6 && v6Only == 0 && localHigh == 0 && localLow == 0;
+    }
+
+    /** The local endpoint as {@code ss} prints it: {@code *:PORT} for a dual-stack socket, else {@link #local()}. */
+    public String localText() {
+        return text(localHigh, localLow, localPort, local());
+    }
+
+    /** The remote endpoint as {@code ss} prints it: {@code *:*} beside a dual-stack listener, else {@link #remote()}. */
+    public String remoteText() {
+        return text(remoteHigh, remoteLow, remotePort, remote());
+    }
+
+    private String text(long high, long low, int port, Endpoint e) {
+        if (family == Family.IPV6 && v6Only == 0 && high == 0 && low == 0) {
+            return "*:" + (port == 0 ? "*" : Integer.toString(port));
+        }
+        return e.toString();
     }
 
     /** A record from its two endpoints, which must be of {@code family}. */

@@ -3,7 +3,8 @@ package io.connmon.parser.source;
 import io.connmon.parser.model.SocketTable;
 
 /**
- * Where socket tables come from: procfs text today, OSHI as a fallback, a netlink sock_diag dump next.
+ * Where socket tables come from: the kernel's netlink sock_diag dump, the procfs text
+ * tables behind it, OSHI last.
  *
  * <p>A source is created once and asked for a fresh {@link SocketTable} at each collection. It is lenient at
  * the edges: malformed input is skipped and counted in the table's {@link FileReport}s, an absent input is no
@@ -28,6 +29,16 @@ public interface SocketSource extends AutoCloseable {
      * @throws SourceException when no input at all could be read
      */
     SocketTable collect() throws SourceException;
+
+    /**
+     * Reads at least the sockets {@code request} asks for; a source that cannot filter in the kernel (or give
+     * tcp_info) reads them all, so callers still filter. The default reads everything.
+     *
+     * @throws SourceException when no input at all could be read
+     */
+    default SocketTable collect(SocketRequest request) throws SourceException {
+        return collect();
+    }
 
     /** Releases what the source holds (a netlink socket, say). Never throws. */
     @Override

@@ -4,14 +4,16 @@ import java.util.Locale;
 
 /** Which {@link SocketSource} to use. */
 public enum SourceKind {
-    /** procfs when {@code <procRoot>/net} is readable, else OSHI. */
+    /** netlink when a sock_diag dump works (and the proc root is {@code /proc}), else procfs, else OSHI. */
     AUTO,
+    /** The kernel's NETLINK_SOCK_DIAG dumps, as {@code ss} reads them. */
+    NETLINK,
     /** The {@code /proc/net} text tables. */
     PROCFS,
     /** OSHI's {@code InternetProtocolStats.getConnections()}. */
     OSHI;
 
-    /** The lower-case name: {@code auto}, {@code procfs}, {@code oshi}. */
+    /** The lower-case name: {@code auto}, {@code netlink}, {@code procfs}, {@code oshi}. */
     public String label() {
         return name().toLowerCase(Locale.ROOT);
     }

@@ -1,6 +1,7 @@
 package io.connmon.parser.source;
 
 import io.connmon.parser.Fixtures;
+import io.connmon.parser.source.netlink.NetlinkSocketSource;
 import io.connmon.parser.source.oshi.OshiSocketSource;
 import io.connmon.parser.source.procfs.ProcfsSocketSource;
 
@@ -8,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -17,19 +20,38 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 class SocketSourcesTest {
 
+    private static final Path PROC = Path.of("/proc");
+
     @Test
-    void autoPicksProcfsWhereTheTablesAre() {
-        SocketSources.Choice c = SocketSources.choose(SourceKind.AUTO, Fixtures.PROC);
-        ProcfsSocketSource s = assertInstanceOf(ProcfsSocketSource.class, c.source());
-        assertEquals(Fixtures.PROC, s.procRoot());
-        assertEquals("source procfs: " + Fixtures.PROC.resolve("net/tcp") + " is readable (auto)", c.reason());
+    void autoPicksNetlinkWhenADumpWorks() {
+        SocketSources.Choice c = SocketSources.choose(SourceKind.AUTO, PROC, () -> null, p -> true);
+        assertInstanceOf(NetlinkSocketSource.class, c.source());
+        assertEquals("source netlink: a sock_diag dump works (auto)", c.reason());
     }
 
     @Test
-    void autoFallsBackToOshi(@TempDir Path empty) {
-        SocketSources.Choice c = SocketSources.choose(SourceKind.AUTO, empty);
-        assertInstanceOf(OshiSocketSource.class, c.source());
-        assertEquals("source oshi: " + empty.resolve("net/tcp") + " is not readable (auto fallback)", c.reason());
+    void autoFallsBackToProcfsThenOshiSayingWhy() {
+        SocketSources.Choice c = SocketSources.choose(SourceKind.AUTO, PROC, () -> "socket: errno 97", p -> true);
+        assertEquals(PROC, assertInstanceOf(ProcfsSocketSource.class, c.source()).procRoot());
+        assertEquals("source procfs: netlink cannot be used (socket: errno 97); /proc/net/tcp is readable "
+                + "(auto fallback)", c.reason());
+        SocketSources.Choice o = SocketSources.choose(SourceKind.AUTO, PROC, () -> "socket: errno 97", p -> false);
+        assertInstanceOf(OshiSocketSource.class, o.source());
+        assertEquals("source oshi: netlink cannot be used (socket: errno 97) and /proc/net/tcp is not readable "
+                + "(auto fallback)", o.reason());
+    }
+
+    @Test
+    void aNamedProcRootIsReadByProcfsNeverByNetlinkOrOshi(@TempDir Path empty) {
+        SocketSources.Choice c = SocketSources.choose(SourceKind.AUTO, Fixtures.PROC, () -> null, p -> true);
+        assertEquals(Fixtures.PROC, assertInstanceOf(ProcfsSocketSource.class, c.source()).procRoot());
+        assertEquals("source procfs: --proc-root " + Fixtures.PROC + " is not /proc and netlink sees only this "
+                + "process's own network namespace (auto)", c.reason());
+        // one that holds no tables is not a reason to read the host's sockets instead: the collection fails
+        SocketSources.Choice e = SocketSources.choose(SourceKind.AUTO, empty);
+        assertInstanceOf(ProcfsSocketSource.class, e.source());
+        SourceException x = assertThrows(SourceException.class, () -> e.source().collect());
+        assertTrue(x.getMessage().startsWith("cannot read the socket tables under " + empty), x.getMessage());
     }
 
     @Test
@@ -44,7 +66,7 @@ class SocketSourcesTest {
     }
 
     @ParameterizedTest(name = "\"{0}\" is {1}")
-    @CsvSource({"auto,AUTO", "PROCFS,PROCFS", "Oshi,OSHI"})
+    @CsvSource({"auto,AUTO", "PROCFS,PROCFS", "Oshi,OSHI", "NetLink,NETLINK"})
     void parsesKinds(String text, SourceKind kind) {
         assertEquals(kind, SourceKind.fromLabel(text));
         assertEquals(text.toLowerCase(), kind.label());
@@ -52,7 +74,7 @@ class SocketSourcesTest {
 
     @Test
     void rejectsOtherKinds() {
-        assertNull(SourceKind.fromLabel("netlink"));
+        assertNull(SourceKind.fromLabel("sock_diag"));
         assertNull(SourceKind.fromLabel(null));
     }
 }

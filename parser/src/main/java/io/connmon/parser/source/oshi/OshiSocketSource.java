@@ -56,6 +56,11 @@ public final class OshiSocketSource implements SocketSource {
         } catch (RuntimeException | LinkageError e) {
             throw new SourceException("OSHI could not list connections: " + e, e);
         }
+        if (rows == null || rows.isEmpty()) {
+            // On Linux OSHI parses the same /proc/net tables: nothing from it means it cannot see, not "no sockets".
+            throw new SourceException("OSHI found no sockets at all (it reads the same /proc/net tables): "
+                    + "nothing to report");
+        }
         List<SocketRecord> sockets = new ArrayList<>(rows.size());
         long skipped = 0;
         List<String> problems = new ArrayList<>();

@@ -7,6 +7,7 @@ import io.connmon.parser.model.Family;
 import io.connmon.parser.model.FileReport;
 import io.connmon.parser.model.Protocol;
 import io.connmon.parser.model.SocketTable;
+import io.connmon.parser.model.SourceCapabilities;
 import io.connmon.parser.source.SocketSource;
 import io.connmon.parser.source.SourceException;
 
@@ -125,7 +126,12 @@ public final class ProcfsSocketSource implements SocketSource {
         for (int i = 0; i < FILES.length; i++) {
             lastSizes[i] = Math.max(16, lists[i].size());
         }
-        return new SocketTable(name(), CompactSocketList.of(List.of(lists)), List.of(reports));
+        long dropped = 0; // a chunked read under churn can list a socket twice: keep the first (by inode)
+        for (CompactSocketList.Builder b : lists) {
+            dropped += b.dropDuplicates();
+        }
+        return new SocketTable(name(), CompactSocketList.of(List.of(lists)), List.of(reports),
+                SourceCapabilities.PROCFS, dropped);
     }
 
     private void readInto(int i, ProcNetTableReader r, CompactSocketList.Builder[] lists, FileReport[] reports) {

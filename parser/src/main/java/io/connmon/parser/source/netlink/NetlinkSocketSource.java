@@ -1,0 +1,226 @@
+package io.connmon.parser.source.netlink;
+
+import io.connmon.parser.model.CompactSocketList;
+import io.connmon.parser.model.Family;
+import io.connmon.parser.model.FileReport;
+import io.connmon.parser.model.Protocol;
+import io.connmon.parser.model.SocketState;
+import io.connmon.parser.model.SocketTable;
+import io.connmon.parser.model.SourceCapabilities;
+import io.connmon.parser.source.SocketRequest;
+import io.connmon.parser.source.SocketSource;
+import io.connmon.parser.source.SourceException;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Reads sockets the way {@code ss} does: four {@code NETLINK_SOCK_DIAG} dumps (TCP and UDP, IPv4 and IPv6)
+ * parsed straight into compact columns from one reused direct buffer, no object per socket.
+ *
+ * <p>It sees the network namespace of the calling process only (not another proc root's). Over the
+ * /proc/net tables it knows each listener's backlog limit, whether an IPv6 socket is dual-stack, the socket's
+ * cookie, cgroup id and timer in milliseconds, and, when asked, tcp_info. A dump is not atomic: under churn it
+ * can list a socket twice, so each dump is deduplicated by cookie and the drops are counted in
+ * {@link SocketTable#duplicatesDropped()}.
+ *
+ * <p>A dump that fails (no reply within the timeout, ENOBUFS, an errno) keeps what it read, reports the error in
+ * its {@link FileReport}, and the socket is closed and a new one opened for the next dump. The collection fails
+ * only when no dump could be read at all.
+ */
+public final class NetlinkSocketSource implements SocketSource {
+
+    /** The receive buffer: the kernel sends dump datagrams of at most about 32 KiB. */
+    static final int BUFFER_BYTES = 128 * 1024;
+    /** How long one receive may wait for the kernel. */
+    static final long TIMEOUT_MILLIS = 5_000;
+    /** A dump of more datagrams than this is cut (about 300 million sockets' worth). */
+    static final int MAX_DATAGRAMS = 1 << 20;
+
+    private static final int REQUEST_BYTES = 72;
+    private static final int NLM_F_REQUEST = 0x1;
+    private static final int NLM_F_DUMP = 0x300;
+    private static final int TCP_ALL_STATES = 0x1FFE; // 1 << code for codes 1 (ESTABLISHED) .. 12 (NEW_SYN_RECV)
+    private static final int UDP_ALL_STATES = 1 << 1 | 1 << 7; // connected (ESTABLISHED), unconnected (CLOSE)
+    private static final int PROTO_TCP = 6;
+    private static final int PROTO_UDP = 17;
+    private static final int EXT_INFO = 1 << (SockDiagParser.INET_DIAG_INFO - 1);
+
+    private final DiagChannel.Opener opener;
+    private final int[] lastSizes = new int[4];
+    private ByteBuffer buffer; // allocated on first use, reused
+    private ByteBuffer request;
+    private DiagChannel channel;
+    private int seq = (int) (System.nanoTime() & 0x3FFFFFFF);
+
+    /** A source on this host's kernel. */
+    public NetlinkSocketSource() {
+        this(() -> new SockDiagSocket(TIMEOUT_MILLIS));
+    }
+
+    NetlinkSocketSource(DiagChannel.Opener opener) {
+        this.opener = opener;
+    }
+
+    @Override
+    public String name() {
+        return "netlink";
+    }
+
+    /**
+     * Checks that a sock_diag dump works here (a listeners-only TCP dump, well under a millisecond).
+     *
+     * @return {@code null} when it works, else one line saying why not
+     */
+    public static String probe() {
+        if (!SockDiagSocket.isSupported()) {
+            return "not supported on " + System.getProperty("os.name") + " " + System.getProperty("os.arch");
+        }
+        try (NetlinkSocketSource s = new NetlinkSocketSource()) {
+            CompactSocketList.Builder b = new CompactSocketList.Builder(16);
+            FileReport r = s.dump(Protocol.TCP, Family.IPV4, 1 << SocketState.LISTEN.code(), false, b);
+            return r.failed() ? r.error() : null;
+        } catch (RuntimeException | LinkageError e) {
+            return "JNA: " + e;
+        }
+    }
+
+    @Override
+    public SocketTable collect() throws SourceException {
+        return collect(SocketRequest.ALL);
+    }
+
+    @Override
+    public synchronized SocketTable collect(SocketRequest req) throws SourceException {
+        List<CompactSocketList.Builder> lists = new ArrayList<>(4);
+        List<FileReport> reports = new ArrayList<>(4);
+        long dropped = 0;
+        boolean anyRead = false;
+        String firstFailure = null;
+        int i = 0;
+        for (Protocol p : new Protocol[] {Protocol.TCP, Protocol.UDP}) {
+            for (Family f : new Family[] {Family.IPV4, Family.IPV6}) {
+                int slot = i++;
+                int states = stateMask(p, req);
+                if (!req.protocols().contains(p) || !req.families().contains(f) || states == 0) {
+                    continue;
+                }
+                CompactSocketList.Builder b = new CompactSocketList.Builder(Math.max(64, lastSizes[slot] + lastSizes[slot] / 8));
+                FileReport r;
+                try {
+                    r = dump(p, f, states, req.tcpInfo() && p == Protocol.TCP, b);
+                } catch (LinkageError e) {
+                    throw new SourceException("netlink: JNA cannot load: " + e.getMessage(), e);
+                }
+                dropped += b.dropDuplicates();
+                lastSizes[slot] = b.size();
+                lists.add(b);
+                reports.add(r);
+                if (!r.failed() || r.records() > 0) {
+                    anyRead = true;
+                } else if (firstFailure == null) {
+                    firstFailure = r.name() + ": " + r.error();
+                }
+            }
+        }
+        if (!anyRead && firstFailure != null) {
+            throw new SourceException("cannot dump sockets through netlink sock_diag: " + firstFailure);
+        }
+        return new SocketTable(name(), CompactSocketList.of(lists), reports, SourceCapabilities.NETLINK, dropped);
+    }
+
+    /** The kernel's state mask ({@code 1 << TCP state code}) for what the request asks of protocol {@code p}. */
+    static int stateMask(Protocol p, SocketRequest req) {
+        if (req.states().isEmpty()) {
+            return p == Protocol.TCP ? TCP_ALL_STATES : UDP_ALL_STATES;
+        }
+        int mask = 0;
+        for (SocketState s : req.states()) {
+            if (p == Protocol.UDP) {
+                if (s == SocketState.UNCONN) {
+                    mask |= 1 << SocketState.CLOSE.code();
+                } else if (s == SocketState.ESTABLISHED) {
+                    mask |= 1 << SocketState.ESTABLISHED.code();
+                }
+            } else if (s.code() > 0) {
+                mask |= 1 << s.code();
+                if (s == SocketState.SYN_RECV) {
+                    mask |= 1 << SocketState.NEW_SYN_RECV.code(); // request sockets, which ss shows as SYN-RECV
+                }
+            }
+        }
+        return mask;
+    }
+
+    /** One dump into {@code sink}; never throws on I/O or bad bytes (the report says what happened). */
+    FileReport dump(Protocol p, Family f, int states, boolean info, CompactSocketList.Builder sink) {
+        String name = "netlink:" + p.label() + (f == Family.IPV6 ? "6" : "");
+        SockDiagParser.Dump d = new SockDiagParser.Dump(name, p, ++seq);
+        try {
+            if (channel == null) {
+                channel = opener.open();
+            }
+            if (buffer == null) {
+                buffer = ByteBuffer.allocateDirect(BUFFER_BYTES).order(ByteOrder.nativeOrder());
+                request = ByteBuffer.allocateDirect(REQUEST_BYTES).order(ByteOrder.nativeOrder());
+            }
+            fillRequest(request, d.seq, f == Family.IPV6 ? SockDiagParser.AF_INET6 : SockDiagParser.AF_INET,
+                    p == Protocol.TCP ? PROTO_TCP : PROTO_UDP, info ? EXT_INFO : 0, states);
+            channel.send(request);
+            int status = SockDiagParser.MORE;
+            int datagrams = 0;
+            while (status == SockDiagParser.MORE) {
+                if (++datagrams > MAX_DATAGRAMS) {
+                    d.fail("more than " + MAX_DATAGRAMS + " datagrams: dump cut");
+                    reopen();
+                    break;
+                }
+                channel.receive(buffer);
+                if (buffer.limit() == 0) {
+                    d.fail("dump ended without NLMSG_DONE");
+                    reopen();
+                    break;
+                }
+                status = SockDiagParser.parse(buffer, d, sink);
+            }
+            if (status == SockDiagParser.FAILED) {
+                reopen(); // whatever follows an error on this socket is no reply to the next request
+            }
+        } catch (IOException e) {
+            d.fail(e.getMessage());
+            reopen(); // whatever the socket still holds belongs to a broken dump
+        }
+        return d.report();
+    }
+
+    static void fillRequest(ByteBuffer req, int seq, int family, int protocol, int ext, int states) {
+        for (int i = 0; i < REQUEST_BYTES; i++) {
+            req.put(i, (byte) 0);
+        }
+        req.putInt(0, REQUEST_BYTES); // nlmsg_len
+        req.putShort(4, (short) SockDiagParser.SOCK_DIAG_BY_FAMILY);
+        req.putShort(6, (short) (NLM_F_REQUEST | NLM_F_DUMP));
+        req.putInt(8, seq);
+        req.putInt(12, 0); // pid: the kernel
+        req.put(16, (byte) family); // inet_diag_req_v2
+        req.put(17, (byte) protocol);
+        req.put(18, (byte) ext);
+        req.putInt(20, states);
+        req.position(0).limit(REQUEST_BYTES);
+    }
+
+    private void reopen() {
+        if (channel != null) {
+            channel.close();
+            channel = null; // the next dump opens a new one
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        reopen();
+    }
+}

@@ -1,0 +1,199 @@
+package io.connmon.parser.source.netlink;
+
+import io.connmon.parser.model.FileReport;
+import io.connmon.parser.model.SocketState;
+import io.connmon.parser.model.SocketTable;
+import io.connmon.parser.model.Protocol;
+import io.connmon.parser.source.SocketRequest;
+import io.connmon.parser.source.SourceException;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.EnumSet;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The source over a scripted channel: failures close the socket and open a new one; the table says what it knows. */
+class NetlinkSocketSourceTest {
+
+    /** Replies from the captured dumps, with each request's seq patched in; an entry may be an error to throw. */
+    private static final class Scripted implements DiagChannel {
+        final Deque<Object> replies;
+        int seq;
+        boolean closed;
+        final List<Integer> statesAsked = new ArrayList<>();
+        final List<Integer> extAsked = new ArrayList<>();
+
+        Scripted(Deque<Object> replies) {
+            this.replies = replies;
+        }
+
+        @Override
+        public void send(ByteBuffer request) {
+            ByteBuffer r = request.duplicate().order(ByteOrder.nativeOrder());
+            seq = r.getInt(8);
+            extAsked.add(r.get(18) & 0xFF);
+            statesAsked.add(r.getInt(20));
+        }
+
+        @Override
+        public void receive(ByteBuffer buffer) throws IOException {
+            Object next = replies.poll();
+            if (next instanceof IOException) {
+                throw (IOException) next;
+            }
+            buffer.clear();
+            if (next == null) {
+                buffer.limit(0);
+                return;
+            }
+            ByteBuffer d = ((ByteBuffer) next).duplicate().order(ByteOrder.LITTLE_ENDIAN);
+            for (int i = 0; i < d.limit(); i++) {
+                buffer.put(i, d.get(i));
+            }
+            buffer.limit(d.limit());
+            // patch the seq of every message so the reply belongs to this request
+            int pos = 0;
+            while (pos + 16 <= d.limit()) {
+                int len = d.getInt(pos);
+                buffer.putInt(pos + 8, seq);
+                pos += (len + 3) & ~3;
+            }
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+        }
+    }
+
+    private static Deque<Object> captured(String... dumps) throws IOException {
+        Deque<Object> q = new ArrayDeque<>();
+        for (String d : dumps) {
+            q.addAll(SsText.datagrams(SockDiagParserTest.LOOPBACK.resolve(d + ".bin")));
+        }
+        return q;
+    }
+
+    @Test
+    void fourDumpsMakeOneTableThatSaysWhatItKnows() throws Exception {
+        List<Scripted> opened = new ArrayList<>();
+        Deque<Object> replies = captured("tcp4", "tcp6", "udp4", "udp6");
+        try (NetlinkSocketSource s = new NetlinkSocketSource(() -> {
+            Scripted c = new Scripted(replies);
+            opened.add(c);
+            return c;
+        })) {
+            SocketTable t = s.collect();
+            assertEquals(19, t.sockets().size());
+            assertEquals("netlink", t.source());
+            assertTrue(t.knows().backlogLimit() && t.knows().dualStack() && t.knows().cgroupId());
+            assertEquals(0, t.duplicatesDropped());
+            assertEquals(List.of("netlink:tcp", "netlink:tcp6", "netlink:udp", "netlink:udp6"),
+                    t.inputs().stream().map(FileReport::name).toList());
+            assertEquals(1, opened.size(), "one socket for the four dumps");
+            assertEquals(List.of(0x1FFE, 0x1FFE, 0x82, 0x82), opened.get(0).statesAsked);
+            assertEquals(List.of(0, 0, 0, 0), opened.get(0).extAsked, "no tcp_info unless asked");
+        }
+    }
+
+    @Test
+    void aDumpListingASocketTwiceIsDeduplicatedByCookie() throws Exception {
+        Deque<Object> replies = new ArrayDeque<>();
+        List<ByteBuffer> tcp4 = SsText.datagrams(SockDiagParserTest.LOOPBACK.resolve("tcp4.bin"));
+        replies.add(tcp4.get(0)); // the first datagram twice: every socket in it repeated
+        replies.addAll(tcp4);
+        try (NetlinkSocketSource s = new NetlinkSocketSource(() -> new Scripted(replies))) {
+            SocketTable t = s.collect(SocketRequest.ALL.only(EnumSet.of(Protocol.TCP),
+                    EnumSet.of(io.connmon.parser.model.Family.IPV4)));
+            long inFirst = t.inputs().get(0).records() - t.sockets().size();
+            assertTrue(inFirst > 0);
+            assertEquals(inFirst, t.duplicatesDropped());
+            assertEquals(t.sockets().size(), t.sockets().stream().mapToLong(r -> r.cookie()).distinct().count());
+        }
+    }
+
+    @Test
+    void aFailedReceiveClosesTheSocketAndTheNextDumpOpensANewOne() throws Exception {
+        Deque<Object> replies = new ArrayDeque<>();
+        List<ByteBuffer> tcp4 = SsText.datagrams(SockDiagParserTest.LOOPBACK.resolve("tcp4.bin"));
+        replies.add(tcp4.get(0));
+        replies.add(new SockDiagSocket.ErrnoException("recv", SockDiagSocket.ENOBUFS)); // tcp4 breaks off
+        replies.addAll(captured("tcp6"));
+        replies.add(new SockDiagSocket.ErrnoException("recv", SockDiagSocket.EAGAIN)); // udp4: no reply in time
+        replies.addAll(captured("udp6"));
+        List<Scripted> opened = new ArrayList<>();
+        try (NetlinkSocketSource s = new NetlinkSocketSource(() -> {
+            Scripted c = new Scripted(replies);
+            opened.add(c);
+            return c;
+        })) {
+            SocketTable t = s.collect();
+            assertEquals(3, opened.size(), "reopened after each failure");
+            assertTrue(opened.get(0).closed && opened.get(1).closed);
+            FileReport tcp = t.inputs().get(0);
+            assertEquals("recv: receive buffer overrun (ENOBUFS)", tcp.error());
+            assertTrue(tcp.records() > 0, "what came before the failure is kept");
+            assertFalse(t.inputs().get(1).failed());
+            assertEquals("recv: no reply within the timeout (EAGAIN)", t.inputs().get(2).error());
+            assertFalse(t.inputs().get(3).failed());
+        }
+    }
+
+    @Test
+    void anErrorFromTheKernelEndsThatDumpAndTheSocketIsReopened() throws Exception {
+        ByteBuffer error = ByteBuffer.allocate(36).order(ByteOrder.LITTLE_ENDIAN);
+        error.putInt(0, 36).putShort(4, (short) 2).putInt(16, -2); // NLMSG_ERROR, ENOENT (no udp_diag, say)
+        Deque<Object> replies = captured("tcp4", "tcp6");
+        replies.add(error);
+        replies.addAll(captured("udp6"));
+        List<Scripted> opened = new ArrayList<>();
+        try (NetlinkSocketSource s = new NetlinkSocketSource(() -> {
+            Scripted c = new Scripted(replies);
+            opened.add(c);
+            return c;
+        })) {
+            SocketTable t = s.collect();
+            assertEquals("kernel error errno 2", t.inputs().get(2).error());
+            assertEquals(0, t.inputs().get(2).records());
+            assertFalse(t.inputs().get(3).failed());
+            assertEquals(2, opened.size());
+            assertTrue(opened.get(0).closed);
+        }
+    }
+
+    @Test
+    void aDumpWithoutDoneIsReportedAndNothingAtAllIsAnError() throws Exception {
+        Deque<Object> replies = new ArrayDeque<>(); // every receive returns 0 bytes
+        try (NetlinkSocketSource s = new NetlinkSocketSource(() -> new Scripted(replies))) {
+            SourceException e = assertThrows(SourceException.class, s::collect);
+            assertEquals("cannot dump sockets through netlink sock_diag: netlink:tcp: dump ended without NLMSG_DONE",
+                    e.getMessage());
+        }
+        try (NetlinkSocketSource s = new NetlinkSocketSource(() -> {
+            throw new IOException("socket(AF_NETLINK, NETLINK_SOCK_DIAG): errno 97");
+        })) {
+            SourceException e = assertThrows(SourceException.class, s::collect);
+            assertTrue(e.getMessage().endsWith("errno 97"), e.getMessage());
+        }
+    }
+
+    @Test
+    void kernelSideFilters() {
+        SocketRequest listeners = SocketRequest.ALL.onlyStates(EnumSet.of(SocketState.LISTEN, SocketState.UNCONN));
+        assertEquals(1 << 10, NetlinkSocketSource.stateMask(Protocol.TCP, listeners));
+        assertEquals(1 << 7, NetlinkSocketSource.stateMask(Protocol.UDP, listeners));
+        SocketRequest synRecv = SocketRequest.ALL.onlyStates(EnumSet.of(SocketState.SYN_RECV));
+        assertEquals(1 << 3 | 1 << 12, NetlinkSocketSource.stateMask(Protocol.TCP, synRecv));
+        assertEquals(0, NetlinkSocketSource.stateMask(Protocol.UDP, synRecv), "no UDP dump at all");
+    }
+}
