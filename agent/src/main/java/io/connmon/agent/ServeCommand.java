@@ -8,6 +8,7 @@ import io.connmon.parser.source.SourceException;
 import io.connmon.exporter.BuildInfo;
 import io.connmon.exporter.HttpEndpoints;
 import io.connmon.exporter.MetricsConfig;
+import io.connmon.exporter.InputStateMetrics;
 import io.connmon.exporter.SelfMetrics;
 import io.connmon.exporter.SnapshotService;
 import io.connmon.exporter.SocketMetrics;
@@ -122,6 +123,9 @@ final class ServeCommand implements Runnable {
         self.bindTo(registry);
         service.addListener(self);
         service.addListener(new FailureLog());
+        InputStateMetrics inputStates = new InputStateMetrics(service);
+        registry.getPrometheusRegistry().register(inputStates);
+        service.addListener(inputStates);
         new ClassLoaderMetrics().bindTo(registry);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
