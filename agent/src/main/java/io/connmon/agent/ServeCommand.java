@@ -154,6 +154,16 @@ final class ServeCommand implements Runnable {
                 + (bound.getAddress().getHostAddress().contains(":") ? "[" + bound.getAddress().getHostAddress() + "]"
                         : bound.getAddress().getHostAddress()) + ":" + bound.getPort()
                 + " (max-age " + maxAge.toMillis() + "ms)");
+        logFirstCollection(service, owners); // in its own frame: the snapshot must not stay alive here
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Collects once and logs what came of it. */
+    private static void logFirstCollection(SnapshotService service, SocketOwners owners) {
         try {
             var s = service.current();
             LOG.info("first collection: " + s.sockets().size() + " sockets in "
@@ -170,11 +180,6 @@ final class ServeCommand implements Runnable {
             }
         } catch (SourceException e) {
             LOG.warning("first collection failed: " + e.getMessage());
-        }
-        try {
-            stopped.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 

@@ -57,6 +57,7 @@ public final class ProcfsSocketSource implements SocketSource {
     private final ProcNetTableReader reader6 = new ProcNetTableReader();
     private final int[] lastSizes = {0, 0, 0, 0}; // 0: not read yet
     private final boolean parallel;
+    private final HeapRoom heap;
     private ExecutorService lane6; // created on first use
 
     /** A source for this host's byte order. */
@@ -71,9 +72,14 @@ public final class ProcfsSocketSource implements SocketSource {
 
     /** A source that reads the IPv6 tables on a second thread when {@code parallel} is true. */
     public ProcfsSocketSource(Path procRoot, ByteOrder hostOrder, boolean parallel) {
+        this(procRoot, hostOrder, parallel, new HeapRoom());
+    }
+
+    ProcfsSocketSource(Path procRoot, ByteOrder hostOrder, boolean parallel, HeapRoom heap) {
         this.procRoot = procRoot;
         this.hostOrder = hostOrder;
         this.parallel = parallel;
+        this.heap = heap;
     }
 
     @Override
@@ -88,6 +94,15 @@ public final class ProcfsSocketSource implements SocketSource {
 
     @Override
     public synchronized SocketTable collect() throws SourceException {
+        long need = tableBytes();
+        if (need > 0 && !heap.has(need)) {
+            // The last table and those still being rendered leave no room for this one: refuse this collection
+            // (the last snapshot is served on) rather than die of OutOfMemoryError. The next one tries again.
+            throw new SourceException("no heap room for another socket table (" + (need >> 20) + " MiB for "
+                    + (lastSizes[0] + lastSizes[1] + lastSizes[2] + lastSizes[3]) + " sockets) while older "
+                    + "snapshots are still being rendered: collection skipped, the last snapshot is served on; "
+                    + "raise -Xmx if this persists");
+        }
         CompactSocketList.Builder[] lists = new CompactSocketList.Builder[FILES.length];
         FileReport[] reports = new FileReport[FILES.length];
         Future<?> v6 = null;
@@ -159,6 +174,20 @@ public final class ProcfsSocketSource implements SocketSource {
                 }
             }
         }
+    }
+
+    /**
+     * The bytes the next table's columns will take (see {@link CompactSocketList}: 58 a row, 90 with the IPv6
+     * address columns), from the sizes of the last collection with the same room to spare; 0 before the first.
+     */
+    private long tableBytes() {
+        long bytes = 0;
+        for (int i = 0; i < FILES.length; i++) {
+            if (lastSizes[i] > 0) {
+                bytes += (long) (lastSizes[i] + lastSizes[i] / 8) * (i % 2 == 1 ? 90 : 58);
+            }
+        }
+        return bytes;
     }
 
     private void readInto(int i, ProcNetTableReader r, CompactSocketList.Builder[] lists, FileReport[] reports) {
