@@ -79,6 +79,33 @@ class InputStateMetricsTest {
     }
 
     @Test
+    void aMissingNetTcpIsAFailedInputWhileConnmonStaysUp(@org.junit.jupiter.api.io.TempDir java.nio.file.Path root)
+            throws Exception {
+        // The procfs source on a tree where net/tcp is gone but net/udp reads: the collection succeeds, and the
+        // metric says what it cannot know.
+        java.nio.file.Files.createDirectories(root.resolve("net"));
+        java.nio.file.Files.writeString(root.resolve("net/udp"), "   sl  local_address rem_address   st tx_queue "
+                + "rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops\n"
+                + "  701: 25DEFE0A:14E9 00000000:0000 07 00000000:00000340 00:00000000 00000000     0        0 "
+                + "114004 2 00000000d380eab5 0\n");
+        SnapshotService service = new SnapshotService(
+                new io.connmon.parser.source.procfs.ProcfsSocketSource(root, java.nio.ByteOrder.LITTLE_ENDIAN),
+                Sockets::stats, Duration.ZERO, Sockets.tickingClock(), "testhost");
+        InputStateMetrics inputs = new InputStateMetrics(service);
+        PrometheusRegistry registry = new PrometheusRegistry();
+        registry.register(inputs);
+        service.addListener(inputs);
+        assertEquals(1, service.current().sockets().size());
+        List<String> lines = scrape(registry);
+        assertEquals(true, lines.contains("connmon_input_state{input=\"net/tcp\",state=\"failed\"} 1.0"), lines::toString);
+        assertEquals(true, lines.contains("connmon_input_state{input=\"net/udp\",state=\"read\"} 1.0"), lines::toString);
+        assertEquals(true, lines.contains("connmon_input_state{input=\"net/tcp6\",state=\"absent\"} 1.0"), lines::toString);
+        assertEquals(List.of("WARNING net/tcp: failed, its data is unknown: absent, but net/udp is there "
+                + "(IPv4 cannot be turned off)", "INFO net/tcp6: absent, as expected (no data)",
+                "INFO net/udp6: absent, as expected (no data)"), log);
+    }
+
+    @Test
     void rendersEachInputsStateAndLogsEachChangeOnce() throws Exception {
         Inputs source = new Inputs();
         SnapshotService service = new SnapshotService(source, Sockets::stats, Duration.ZERO, Sockets.tickingClock(),
