@@ -12,7 +12,8 @@ import java.util.function.LongSupplier;
  * and the refusal is counted and logged as a failed collection) and try again at the next.
  *
  * <p>The check is cheap when there is plenty of room; near the cap it runs a full collection to see what is
- * really alive (the allocation would have forced one anyway).
+ * really alive (the allocation would have forced one anyway). It relies on {@link System#gc()} doing that:
+ * with {@code -XX:+DisableExplicitGC} garbage would count as alive and collections could be skipped needlessly.
  */
 final class HeapRoom {
 

@@ -462,7 +462,7 @@ public final class ProcNetParser {
         return v;
     }
 
-    /** {@link #decimal} read 19 digits past {@link Long#MAX_VALUE}. */
+    /** {@link #decimal} read a number past {@link Long#MAX_VALUE}. */
     private static final long OUT_OF_RANGE = -2;
     /** uid is printed from a 32-bit kuid_t. */
     private static final long MAX_UID = 0xFFFFFFFFL;

@@ -41,6 +41,10 @@ import java.util.concurrent.RejectedExecutionException;
  *     always prints): FAILED. A header and no lines is a table with no sockets: READ.</li>
  * </ul>
  *
+ * <p>Before reading, the source checks that the heap has room for a table of the last collection's size
+ * ({@link HeapRoom}); when older tables still being rendered leave none, the collection fails with a
+ * {@link SourceException} saying so (the last snapshot is served on) rather than with an OutOfMemoryError.
+ *
  * <p>Most of a collection is the kernel printing these files. On a machine with more than one core the IPv6
  * tables are read on a second thread while the IPv4 ones are read on the caller's, so a collection costs about
  * the longer of the two rather than their sum (with a quarter of the sockets on IPv6, about a quarter less);
