@@ -8,6 +8,7 @@ import io.connmon.parser.source.SourceException;
 import io.connmon.exporter.BuildInfo;
 import io.connmon.exporter.HttpEndpoints;
 import io.connmon.exporter.MetricsConfig;
+import io.connmon.exporter.InputStateMetrics;
 import io.connmon.exporter.SelfMetrics;
 import io.connmon.exporter.SnapshotService;
 import io.connmon.exporter.SocketMetrics;
@@ -160,6 +161,9 @@ final class ServeCommand implements Runnable {
         SelfMetrics.registerProcessAndJvm(registry);
         service.addListener(self);
         service.addListener(new FailureLog());
+        InputStateMetrics inputStates = new InputStateMetrics(service);
+        registry.register(inputStates);
+        service.addListener(inputStates);
 
         HttpEndpoints http;
         try {
@@ -182,6 +186,16 @@ final class ServeCommand implements Runnable {
                 + (bound.getAddress().getHostAddress().contains(":") ? "[" + bound.getAddress().getHostAddress() + "]"
                         : bound.getAddress().getHostAddress()) + ":" + bound.getPort()
                 + " (max-age " + maxAge.toMillis() + "ms)");
+        logFirstCollection(service, owners); // in its own frame: the snapshot must not stay alive here
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Collects once and logs what came of it. */
+    private static void logFirstCollection(SnapshotService service, SocketOwners owners) {
         try {
             var s = service.current();
             LOG.info("first collection: " + s.sockets().size() + " sockets in "
@@ -198,11 +212,6 @@ final class ServeCommand implements Runnable {
             }
         } catch (SourceException e) {
             LOG.warning("first collection failed: " + e.getMessage());
-        }
-        try {
-            stopped.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 

@@ -95,8 +95,8 @@ class CommandLineTest {
         java.nio.file.Files.createDirectories(dir.resolve("net"));
         java.nio.file.Files.writeString(dir.resolve("net/tcp"),
                 "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
-                + "   0: 0100007F:0CEA 00000000:0000 0A 00000000:00000003 00:00000000 00000000     0        0 21497 1\n"
-                + "   1: 2ADEFE0A:E4E4 4EA1D9AC:0050 01 00000010:00000000 00:00000000 00000000  1000        0 21498 1\n");
+                + "   0: 0100007F:0CEA 00000000:0000 0A 00000000:00000003 00:00000000 00000000     0        0 21497 1 0000000000000000 100 0 0 10 0\n"
+                + "   1: 2ADEFE0A:E4E4 4EA1D9AC:0050 01 00000010:00000000 00:00000000 00000000  1000        0 21498 1 0000000000000000 20 4 30 10 -1\n");
         Result r = run("list", "-tan", "--source", "procfs", "--proc-root", dir.toString());
         assertEquals(0, r.code, r.err);
         String[] lines = r.out.split("\n");

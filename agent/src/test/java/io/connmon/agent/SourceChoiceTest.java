@@ -55,7 +55,7 @@ class SourceChoiceTest {
         Files.createDirectories(dir.resolve("net"));
         Files.writeString(dir.resolve("net/tcp"),
                 "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
-                + "   0: 0100007F:0CEA 00000000:0000 0A 00000000:00000003 00:00000000 00000000     0        0 21497 1\n");
+                + "   0: 0100007F:0CEA 00000000:0000 0A 00000000:00000003 00:00000000 00000000     0        0 21497 1 0000000000000000 100 0 0 10 0\n");
         Result r = run("list", "-tln", "--json", "--proc-root", dir.toString());
         assertEquals(0, r.code, r.err);
         assertTrue(r.out.contains("\"source\" : \"procfs\""), r.out);

@@ -86,7 +86,7 @@ public final class HttpEndpoints implements AutoCloseable {
             }
             metrics.handle(exchange);
         }));
-        server.createContext("/snapshot", readOnly(new SnapshotHandler(service)));
+        server.createContext("/snapshot", readOnly(RenderPermits.SNAPSHOT.guard(new SnapshotHandler(service))));
         server.createContext("/-/healthy", readOnly(exchange -> text(exchange, 200, "OK\n")));
         server.createContext("/-/ready", readOnly(exchange -> {
             if (service.latest() != null) {

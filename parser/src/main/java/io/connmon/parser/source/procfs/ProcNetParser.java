@@ -22,9 +22,17 @@ import java.nio.ByteOrder;
  * read as a native-order integer: {@code 127.0.0.1} is {@code 0100007F} on a little-endian host and
  * {@code 7F000001} on a big-endian one. The parser is told the host's byte order so that it is right on both.
  *
+ * <p>After the inode the kernel prints a fixed number of columns, which are counted but not kept: a TCP line has
+ * 17 columns in all ({@code ref pointer rto ato quick/pingpong cwnd ssthresh} after the inode), or 12 for the
+ * short lines of TIME_WAIT and request sockets ({@code ref pointer}); a UDP line has 13 ({@code ref pointer
+ * drops}). Any other count means a column is missing or extra, and since the others would then be shifted
+ * into the wrong fields the line is rejected. An inode past {@link Long#MAX_VALUE} and a uid past 32 bits are
+ * no real values and are rejected too.
+ *
  * <p>The hot path allocates only the record and its two endpoints: no regex, no split, no per-field strings.
- * A malformed line yields no record and a one-line reason ({@link #error()}); it never throws. An instance keeps
- * state between calls and is not thread-safe.
+ * A malformed line yields no record and a one-line reason ({@link #error()}); it never throws (a bug that
+ * would throw costs its line, reported as {@code "internal error: ..."}). An instance keeps state between
+ * calls and is not thread-safe.
  */
 public final class ProcNetParser {
 
@@ -48,6 +56,7 @@ public final class ProcNetParser {
     private final Family family;
     private final boolean littleEndian;
     private final int addressDigits;
+    private boolean fastPath = true;
 
     // Cursor and results of the line in progress.
     private int pos;
@@ -68,6 +77,12 @@ public final class ProcNetParser {
         this.family = family;
         this.littleEndian = hostOrder == ByteOrder.LITTLE_ENDIAN;
         this.addressDigits = family == Family.IPV4 ? 8 : 32;
+    }
+
+    /** This parser with the fixed-width fast path turned off, so that tests can check both paths agree. */
+    ProcNetParser withoutFastPath() {
+        fastPath = false;
+        return this;
     }
 
     /** The record of the last line {@link #parse} accepted, or {@code null} if it was malformed. */
@@ -92,10 +107,11 @@ public final class ProcNetParser {
         record = null;
         error = null;
         try {
-            int fast = parseFast(buf, from, to);
+            int fast = fastPath ? parseFast(buf, from, to) : SLOW;
             if (fast != SLOW) {
                 return fast;
             }
+            record = null;
             SocketRecord r = parseFields(buf);
             if (r == null) {
                 return skipToLineEnd(buf);
@@ -107,7 +123,7 @@ public final class ProcNetParser {
             return end;
         } catch (RuntimeException e) {
             // Defensive: a bug here must cost one line, never the collection.
-            error = "parser error: " + e;
+            error = "internal error: " + e;
             return skipToLineEnd(buf);
         }
     }
@@ -200,7 +216,7 @@ public final class ProcNetParser {
         while (c < to && buf[c] >= '0' && buf[c] <= '9' && c - start < 19) {
             uid = uid * 10 + (buf[c++] - '0');
         }
-        if (c == start || c >= to || buf[c] != ' ') {
+        if (c == start || c >= to || buf[c] != ' ' || (uid & ~MAX_UID) != 0) {
             return SLOW;
         }
         while (c < to && buf[c] == ' ') {
@@ -224,18 +240,13 @@ public final class ProcNetParser {
         while (c < to && buf[c] >= '0' && buf[c] <= '9' && c - start < 19) {
             inode = inode * 10 + (buf[c++] - '0');
         }
-        if (c == start || c >= to || (buf[c] != ' ' && buf[c] != '\n')) {
+        // 19 digits past Long.MAX_VALUE wrap negative: the general parser words the error.
+        if (c == start || c >= to || (buf[c] != ' ' && buf[c] != '\n') || inode < 0) {
             return SLOW;
         }
-        int end = -1;
-        for (int i = c; i < to; i++) {
-            if (buf[i] == '\n') {
-                end = i + 1;
-                break;
-            }
-        }
-        if (end < 0) {
-            return SLOW; // the general parser asks for more bytes
+        int end = trailingColumns(buf, c, to);
+        if (end < 0 || !columnsRight()) {
+            return SLOW; // the general parser asks for more bytes, or words the error
         }
         SocketState state = protocol == Protocol.TCP ? SocketState.ofTcp((int) st) : SocketState.ofUdp((int) st);
         record = new SocketRecord(protocol, family, state, localHigh, localLow, (int) localPort, remoteHigh,
@@ -342,6 +353,9 @@ public final class ProcNetParser {
         skipSpaces(buf);
         field = pos;
         long uid = decimal(buf);
+        if (uid == OUT_OF_RANGE || (uid > MAX_UID && atDelimiter(buf))) {
+            return failNull(buf, "uid", "a decimal number up to " + MAX_UID);
+        }
         if (uid < 0 || !atDelimiter(buf)) {
             return failNull(buf, "uid", "a decimal number");
         }
@@ -356,9 +370,21 @@ public final class ProcNetParser {
         skipSpaces(buf);
         field = pos;
         long inode = decimal(buf);
-        // Past the inode, more columns may follow (ref, pointer, ...), then padding to the newline.
+        if (inode == OUT_OF_RANGE && atDelimiter(buf)) {
+            return failNull(buf, "inode", "a decimal number up to " + Long.MAX_VALUE);
+        }
         if (inode < 0 || !atDelimiter(buf)) {
             return failNull(buf, "inode", "a decimal number");
+        }
+        // Past the inode, the kernel's fixed set of columns, then padding to the newline.
+        int end = trailingColumns(buf, pos, limit);
+        if (end < 0) {
+            return null; // no newline yet: the caller asks for more bytes
+        }
+        if (!columnsRight()) {
+            error = "columns: expected " + (protocol == Protocol.TCP ? "12 or 17 in a tcp" : "13 in a udp")
+                    + " line, got " + (10 + trailing);
+            return null;
         }
         SocketState state = protocol == Protocol.TCP ? SocketState.ofTcp((int) st) : SocketState.ofUdp((int) st);
         return new SocketRecord(protocol, family, state, local, remote, tx, rx, uid, inode, (int) tr, when, retr);
@@ -436,7 +462,12 @@ public final class ProcNetParser {
         return v;
     }
 
-    /** Parses an unsigned decimal of at most 19 digits; -1 if none. */
+    /** {@link #decimal} read a number past {@link Long#MAX_VALUE}. */
+    private static final long OUT_OF_RANGE = -2;
+    /** uid is printed from a 32-bit kuid_t. */
+    private static final long MAX_UID = 0xFFFFFFFFL;
+
+    /** Parses an unsigned decimal; -1 if there is none, {@link #OUT_OF_RANGE} past a long. */
     private long decimal(byte[] buf) {
         long v = 0;
         int n = 0;
@@ -445,13 +476,44 @@ public final class ProcNetParser {
             if (c < 0 || c > 9) {
                 break;
             }
-            if (++n > 19) {
-                return -1;
-            }
             v = v * 10 + c;
             pos++;
+            n++;
         }
-        return n == 0 ? -1 : v;
+        // 19 digits hold at most 9,999,999,999,999,999,999 < 2^64: past Long.MAX_VALUE the sum wraps negative.
+        return n == 0 ? -1 : n > 19 || v < 0 ? OUT_OF_RANGE : v;
+    }
+
+    /** Columns {@link #trailingColumns} counted after the inode. */
+    private int trailing;
+
+    /**
+     * Counts the space-separated columns from {@code at} (just past the inode) to the line's end.
+     *
+     * @return the index just past the {@code '\n'}, or -1 if there is none before {@code to}
+     */
+    private int trailingColumns(byte[] buf, int at, int to) {
+        int n = 0;
+        boolean inColumn = false;
+        for (int i = at; i < to; i++) {
+            byte b = buf[i];
+            if (b == '\n') {
+                trailing = n;
+                return i + 1;
+            }
+            if (b == ' ') {
+                inColumn = false;
+            } else if (!inColumn) {
+                inColumn = true;
+                n++;
+            }
+        }
+        return -1;
+    }
+
+    /** Whether {@link #trailing} is a count the kernel prints for this table's protocol. */
+    private boolean columnsRight() {
+        return protocol == Protocol.TCP ? trailing == 7 || trailing == 2 : trailing == 3;
     }
 
     private void skipSpaces(byte[] buf) {

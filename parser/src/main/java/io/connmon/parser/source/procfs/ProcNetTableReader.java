@@ -16,7 +16,9 @@ import java.util.function.Consumer;
  *
  * <p>The channel is read in 64 KiB chunks: the kernel's seq_file makes 4 KiB and 1 MiB reads 15-40% dearer.
  * The header line is skipped when present; a missing header costs nothing. Malformed lines are skipped and
- * counted; an I/O error mid-read keeps what was read before it. Nothing here throws on bad input.
+ * counted, and so is a last line without its newline (the kernel ends every line with one: such a line was cut
+ * off, perhaps inside its inode). An I/O error mid-read keeps what was read before it and fails the input; so
+ * does a file of no bytes at all (the kernel always prints the header). Nothing here throws on bad input.
  */
 public final class ProcNetTableReader {
 
@@ -50,6 +52,7 @@ public final class ProcNetTableReader {
         boolean eof = false;
         boolean discarding = false; // inside an over-long line
         boolean readFailed = false;
+        long bytes = 0;
         while (true) {
             // Parse every whole line in buf[start, end).
             while (start < end) {
@@ -121,22 +124,25 @@ public final class ProcNetTableReader {
             }
             if (n < 0) {
                 eof = true;
-                if (end > start && !discarding) {
-                    if (readFailed) {
-                        // The read stopped inside a line: its last field may be cut short (an inode of 11102
-                        // instead of 111020), so it is dropped rather than trusted.
+                if (end > start && !discarding && !isBlank(buf, start, end)) {
+                    // The read stopped inside a line: its last field may be cut short (an inode of 11102
+                    // instead of 111020), so it is dropped rather than trusted. A header alone loses nothing.
+                    if (!(header && !readFailed && isHeader(buf, start, end))) {
                         skipped++;
                         if (problems.size() < FileReport.MAX_PROBLEMS) {
-                            problems.add("line " + lineNo + ": cut short by the read error");
+                            problems.add("line " + lineNo + (readFailed ? ": cut short by the read error"
+                                    : ": cut off at the end of the file (no newline)"));
                         }
-                        start = end;
-                    } else {
-                        buf[end++] = '\n'; // the last line had no newline
                     }
                 }
+                start = end;
             } else {
                 end += n;
+                bytes += n;
             }
+        }
+        if (error == null && bytes == 0) {
+            error = "empty: not even the header line";
         }
         return new FileReport(name, true, records, skipped, problems, error);
     }

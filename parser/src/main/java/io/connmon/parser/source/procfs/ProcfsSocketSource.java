@@ -29,8 +29,22 @@ import java.util.concurrent.RejectedExecutionException;
  * Reads {@code <procRoot>/net/tcp}, {@code tcp6}, {@code udp} and {@code udp6}.
  *
  * <p>The proc root is {@code /proc} for the host's own network namespace; {@code /proc/PID} reads the tables of
- * the namespace process PID lives in; tests point it at a fixture tree. A missing {@code tcp6}/{@code udp6}
- * (IPv6 disabled) is no data; the source fails only when none of the four files can be read.
+ * the namespace process PID lives in; tests point it at a fixture tree. The source fails only when none of the
+ * four files can be read; otherwise each file's {@link FileReport.State} says what became of it:
+ * <ul>
+ * <li>{@code net/tcp6} and {@code net/udp6} absent together, without {@code net/if_inet6}: IPv6 is off (the
+ *     kernel was booted with {@code ipv6.disable=1}), {@link FileReport.State#ABSENT ABSENT}, no data;</li>
+ * <li>one of them absent while the other, or {@code net/if_inet6}, is there: {@link FileReport.State#FAILED
+ *     FAILED}, since IPv6 is on and its sockets are unknown;</li>
+ * <li>{@code net/tcp} or {@code net/udp} absent while another table is there: FAILED (IPv4 cannot be turned
+ *     off);</li>
+ * <li>a file that cannot be opened or read through, or has no bytes at all (not even the header the kernel
+ *     always prints): FAILED. A header and no lines is a table with no sockets: READ.</li>
+ * </ul>
+ *
+ * <p>Before reading, the source checks that the heap has room for a table of the last collection's size
+ * ({@link HeapRoom}); when older tables still being rendered leave none, the collection fails with a
+ * {@link SourceException} saying so (the last snapshot is served on) rather than with an OutOfMemoryError.
  *
  * <p>Most of a collection is the kernel printing these files. On a machine with more than one core the IPv6
  * tables are read on a second thread while the IPv4 ones are read on the caller's, so a collection costs about
@@ -48,6 +62,7 @@ public final class ProcfsSocketSource implements SocketSource {
     private final ProcNetTableReader reader6 = new ProcNetTableReader();
     private final int[] lastSizes = {0, 0, 0, 0}; // 0: not read yet
     private final boolean parallel;
+    private final HeapRoom heap;
     private ExecutorService lane6; // created on first use
 
     /** A source for this host's byte order. */
@@ -62,9 +77,14 @@ public final class ProcfsSocketSource implements SocketSource {
 
     /** A source that reads the IPv6 tables on a second thread when {@code parallel} is true. */
     public ProcfsSocketSource(Path procRoot, ByteOrder hostOrder, boolean parallel) {
+        this(procRoot, hostOrder, parallel, new HeapRoom());
+    }
+
+    ProcfsSocketSource(Path procRoot, ByteOrder hostOrder, boolean parallel, HeapRoom heap) {
         this.procRoot = procRoot;
         this.hostOrder = hostOrder;
         this.parallel = parallel;
+        this.heap = heap;
     }
 
     @Override
@@ -79,6 +99,15 @@ public final class ProcfsSocketSource implements SocketSource {
 
     @Override
     public synchronized SocketTable collect() throws SourceException {
+        long need = tableBytes();
+        if (need > 0 && !heap.has(need)) {
+            // The last table and those still being rendered leave no room for this one: refuse this collection
+            // (the last snapshot is served on) rather than die of OutOfMemoryError. The next one tries again.
+            throw new SourceException("no heap room for another socket table (" + (need >> 20) + " MiB for "
+                    + (lastSizes[0] + lastSizes[1] + lastSizes[2] + lastSizes[3]) + " sockets) while older "
+                    + "snapshots are still being rendered: collection skipped, the last snapshot is served on; "
+                    + "raise -Xmx if this persists");
+        }
         CompactSocketList.Builder[] lists = new CompactSocketList.Builder[FILES.length];
         FileReport[] reports = new FileReport[FILES.length];
         Future<?> v6 = null;
@@ -123,6 +152,7 @@ public final class ProcfsSocketSource implements SocketSource {
         if (!anyRead) {
             throw new SourceException("cannot read the socket tables under " + procRoot + ": " + firstFailure);
         }
+        judgeAbsent(reports);
         for (int i = 0; i < FILES.length; i++) {
             lastSizes[i] = Math.max(16, lists[i].size());
         }
@@ -132,6 +162,42 @@ public final class ProcfsSocketSource implements SocketSource {
         }
         return new SocketTable(name(), CompactSocketList.of(List.of(lists)), List.of(reports),
                 SourceCapabilities.PROCFS, dropped);
+    }
+
+    /** Turns each absent table that should exist into a failed one: see the class comment. */
+    private void judgeAbsent(FileReport[] reports) {
+        for (int i = 0; i < FILES.length; i++) {
+            if (reports[i].state() != FileReport.State.ABSENT) {
+                continue;
+            }
+            if (i % 2 == 0) {
+                int other = FILES.length - 2 - i; // tcp <-> udp
+                String there = reports[other].present() ? FILES[other]
+                        : reports[i + 1].present() ? FILES[i + 1] : FILES[other + 1];
+                reports[i] = FileReport.missing(FILES[i], "but " + there + " is there (IPv4 cannot be turned off)");
+            } else {
+                int sibling = i == 1 ? 3 : 1;
+                if (reports[sibling].present()) {
+                    reports[i] = FileReport.missing(FILES[i], "but " + FILES[sibling] + " is there (IPv6 is on)");
+                } else if (java.nio.file.Files.exists(procRoot.resolve("net/if_inet6"))) {
+                    reports[i] = FileReport.missing(FILES[i], "but net/if_inet6 is there (IPv6 is on)");
+                }
+            }
+        }
+    }
+
+    /**
+     * The bytes the next table's columns will take (see {@link CompactSocketList}: 58 a row, 90 with the IPv6
+     * address columns), from the sizes of the last collection with the same room to spare; 0 before the first.
+     */
+    private long tableBytes() {
+        long bytes = 0;
+        for (int i = 0; i < FILES.length; i++) {
+            if (lastSizes[i] > 0) {
+                bytes += (long) (lastSizes[i] + lastSizes[i] / 8) * (i % 2 == 1 ? 90 : 58);
+            }
+        }
+        return bytes;
     }
 
     private void readInto(int i, ProcNetTableReader r, CompactSocketList.Builder[] lists, FileReport[] reports) {

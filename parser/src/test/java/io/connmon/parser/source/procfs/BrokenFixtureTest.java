@@ -25,10 +25,10 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code broken/}: real lines from the capture with broken ones between them.
  *
  * <pre>
- * net/tcp   line 1 header; 2, 4, 6, 12 good (12 without its newline); 3 port not hex; 5 truncated;
- *           7 garbage; 8 blank; 9 a column missing; 10 inode with trailing garbage; 11 address too long
- * net/tcp6  absent (IPv6 off)
- * net/udp   empty
+ * net/tcp   line 1 header; 2, 4, 6 good; 3 port not hex; 5 truncated; 7 garbage; 8 blank; 9 a column
+ *           missing; 10 inode with trailing garbage; 11 address too long; 12 good but for its newline (cut off)
+ * net/tcp6  absent although net/udp6 is there: failed
+ * net/udp   empty, not even a header: failed
  * net/udp6  no header; line 2 state not hex
  * </pre>
  */
@@ -43,15 +43,14 @@ class BrokenFixtureTest {
         assertEquals(List.of(
                 "tcp LISTEN 10.254.222.37:8080 0.0.0.0:*",
                 "tcp LISTEN 127.0.0.1:6379 0.0.0.0:*",
-                "tcp TIME_WAIT 10.254.222.37:44848 10.254.222.37:8080",
-                "tcp ESTABLISHED 10.254.222.37:8080 10.254.222.37:44834"), tcp);
+                "tcp TIME_WAIT 10.254.222.37:44848 10.254.222.37:8080"), tcp);
     }
 
     @Test
     void countsAndNamesEachBadLine() {
         FileReport tcp = Fixtures.report(TABLE, "net/tcp");
-        assertEquals(4, tcp.records());
-        assertEquals(6, tcp.skipped());
+        assertEquals(3, tcp.records());
+        assertEquals(7, tcp.skipped());
         assertEquals(List.of(
                 "line 3: local_address: expected a port of 4 hex digits, got '25DEFE0A:1F9G'",
                 "line 5: tx_queue: expected hex digits and ':', got '000'",
@@ -59,20 +58,76 @@ class BrokenFixtureTest {
                 "line 9: tx_queue: expected hex digits and ':', got '00000000'",
                 "line 10: inode: expected a decimal number, got '113914x'"), tcp.problems());
         assertFalse(tcp.failed());
-        assertEquals(7, TABLE.skippedLines()); // and one in udp6
+        assertEquals(FileReport.State.READ, tcp.state());
+        assertEquals(8, TABLE.skippedLines()); // and one in udp6
     }
 
     @Test
-    void absentTcp6IsNoDataNotAnError() {
+    void absentTcp6BesideUdp6IsAFailureNotNoData() {
         FileReport tcp6 = Fixtures.report(TABLE, "net/tcp6");
-        assertEquals(FileReport.absent("net/tcp6"), tcp6);
+        assertEquals(FileReport.missing("net/tcp6", "but net/udp6 is there (IPv6 is on)"), tcp6);
         assertFalse(tcp6.present());
-        assertFalse(tcp6.failed());
+        assertTrue(tcp6.failed());
+        assertEquals(FileReport.State.FAILED, tcp6.state());
+    }
+
+    @Test
+    void ipv6TurnedOffIsAbsentAsExpected(@TempDir Path root) throws IOException, SourceException {
+        copy(root, "net/tcp", "net/udp");
+        SocketTable t = new ProcfsSocketSource(root, ByteOrder.LITTLE_ENDIAN).collect();
+        assertEquals(FileReport.absent("net/tcp6"), Fixtures.report(t, "net/tcp6"));
+        assertEquals(FileReport.State.ABSENT, Fixtures.report(t, "net/udp6").state());
+        assertEquals(FileReport.State.READ, Fixtures.report(t, "net/tcp").state());
+    }
+
+    @Test
+    void ipv6TablesAbsentWhileIfInet6IsThereFail(@TempDir Path root) throws IOException, SourceException {
+        copy(root, "net/tcp", "net/udp");
+        Files.writeString(root.resolve("net/if_inet6"), "00000000000000000000000000000001 01 80 10 80       lo\n");
+        SocketTable t = new ProcfsSocketSource(root, ByteOrder.LITTLE_ENDIAN).collect();
+        FileReport tcp6 = Fixtures.report(t, "net/tcp6");
+        assertEquals(FileReport.State.FAILED, tcp6.state());
+        assertEquals("absent, but net/if_inet6 is there (IPv6 is on)", tcp6.error());
+        assertEquals(FileReport.State.FAILED, Fixtures.report(t, "net/udp6").state());
+    }
+
+    @Test
+    void missingIpv4TableWhileTheOthersReadIsAFailure(@TempDir Path root) throws IOException, SourceException {
+        // The collection goes on with the other tables, but net/tcp's sockets are unknown, not zero.
+        copy(root, "net/tcp6", "net/udp", "net/udp6");
+        SocketTable t = new ProcfsSocketSource(root, ByteOrder.LITTLE_ENDIAN).collect();
+        FileReport tcp = Fixtures.report(t, "net/tcp");
+        assertEquals(FileReport.State.FAILED, tcp.state());
+        assertFalse(tcp.present());
+        assertEquals("absent, but net/udp is there (IPv4 cannot be turned off)", tcp.error());
+        assertEquals(27, t.sockets().size());
+    }
+
+    @Test
+    void headerOnlyTableIsReadWithNoSockets(@TempDir Path root) throws IOException, SourceException {
+        copy(root, "net/tcp6", "net/udp", "net/udp6");
+        String tcp = Files.readString(Fixtures.PROC.resolve("net/tcp"));
+        Files.writeString(root.resolve("net/tcp"), tcp.substring(0, tcp.indexOf('\n') + 1));
+        SocketTable t = new ProcfsSocketSource(root, ByteOrder.LITTLE_ENDIAN).collect();
+        assertEquals(new FileReport("net/tcp", true, 0, 0, List.of(), null, FileReport.State.READ),
+                Fixtures.report(t, "net/tcp"));
+        Files.writeString(root.resolve("net/tcp"), "");
+        assertEquals(new FileReport("net/tcp", true, 0, 0, List.of(), "empty: not even the header line",
+                FileReport.State.FAILED), Fixtures.report(new ProcfsSocketSource(root).collect(), "net/tcp"));
+    }
+
+    private static void copy(Path root, String... files) throws IOException {
+        Files.createDirectories(root.resolve("net"));
+        for (String f : files) {
+            Files.copy(Fixtures.PROC.resolve(f), root.resolve(f));
+        }
     }
 
     @Test
     void emptyUdpAndHeaderlessUdp6() {
-        assertEquals(new FileReport("net/udp", true, 0, 0, List.of(), null), Fixtures.report(TABLE, "net/udp"));
+        assertEquals(new FileReport("net/udp", true, 0, 0, List.of(), "empty: not even the header line"),
+                Fixtures.report(TABLE, "net/udp"));
+        assertEquals(FileReport.State.FAILED, Fixtures.report(TABLE, "net/udp").state());
         FileReport udp6 = Fixtures.report(TABLE, "net/udp6");
         assertEquals(2, udp6.records());
         assertEquals(List.of("line 2: st: expected 1 or 2 hex digits, got 'zz'"), udp6.problems());

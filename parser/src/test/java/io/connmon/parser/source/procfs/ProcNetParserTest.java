@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * One line at a time, table-driven. The good lines are verbatim from the captured fixture ({@code proc/net/}),
@@ -97,10 +98,10 @@ class ProcNetParserTest {
                         "udp ESTABLISHED [::ffff:10.254.222.37]:44983 [::ffff:10.254.222.37]:5353"),
                 Arguments.of(Named.of("lower-case hex is accepted", "tcp"),
                         "   0: 25defe0a:1f90 00000000:0000 0a 00000000:00000000 00:00000000 00000000     0        0"
-                                + " 113894\n",
+                                + " 113894 2 00000000e6aae2f8 100 0 0 10 0\n",
                         "tcp LISTEN 10.254.222.37:8080 0.0.0.0:*"),
-                Arguments.of(Named.of("nothing after the inode", "tcp"),
-                        "0: 25DEFE0A:1F90 00000000:0000 0A 0:0 0:0 0 0 0 113894\n",
+                Arguments.of(Named.of("narrow columns, single spaces", "tcp"),
+                        "0: 25DEFE0A:1F90 00000000:0000 0A 0:0 0:0 0 0 0 113894 2 0 100 0 0 10 0\n",
                         "tcp LISTEN 10.254.222.37:8080 0.0.0.0:*"));
     }
 
@@ -127,7 +128,7 @@ class ProcNetParserTest {
     @Test
     void keepsLargeValues() {
         String line = "   1: 0100007F:0016 0100007F:D431 01 FFFFFFFF:7FFFFFFF 02:7FFFFFFFFFFFFFF0 0000FFFF"
-                + " 4294967294        0 18446744 1\n";
+                + " 4294967294        0 18446744 1 0000000000000000 100 0 0 10 0\n";
         SocketRecord r = parseOk(Protocol.TCP, Family.IPV4, ByteOrder.LITTLE_ENDIAN, line);
         assertEquals(0xFFFFFFFFL, r.sendQueue());
         assertEquals(0x7FFFFFFFL, r.receiveQueue());
@@ -145,7 +146,7 @@ class ProcNetParserTest {
         SocketRecord r = parseOk(Protocol.TCP, Family.IPV4, ByteOrder.BIG_ENDIAN, TCP_LAST_ACK);
         assertEquals("37.222.254.10:8080", r.local().toString());
         String v6 = "   1: B80D012078563412F0DEBC9A68245713:08AE 00000000000000000000000000000000:0000 0A"
-                + " 00000000:00000000 00:00000000 00000000     0        0 113898\n";
+                + " 00000000:00000000 00:00000000 00000000     0        0 113898 1 000000003db41b9a 100 0 0 10 0\n";
         assertEquals("[b80d:120:7856:3412:f0de:bc9a:6824:5713]:2222",
                 parseOk(Protocol.TCP, Family.IPV6, ByteOrder.BIG_ENDIAN, v6).local().toString());
         assertEquals("[2001:db8:1234:5678:9abc:def0:1357:2468]:2222",
@@ -200,11 +201,13 @@ class ProcNetParserTest {
                 bad("parse inode - not a decimal", " 113920 ", " 11392O ",
                         "inode: expected a decimal number, got '11392O'"),
                 bad("parse inode - longer than 19 digits", " 113920 ", " 11392000000000000000 ",
-                        "inode: expected a decimal number, got '11392000000000000000'"),
+                        "inode: expected a decimal number up to 9223372036854775807, got '11392000000000000000'"),
                 bad("missing columns - nothing after uid", "        1 113920 2 00000000c07efc5c 20 4 0 12 -1"
                         + "                    ", "", "timeout: expected a decimal number, got ''"),
                 bad("missing columns - no inode", " 113920 2 00000000c07efc5c 20 4 0 12 -1"
                         + "                    ", "", "inode: expected a decimal number, got ''"),
+                bad("nothing after the inode", " 2 00000000c07efc5c 20 4 0 12 -1", "",
+                        "columns: expected 12 or 17 in a tcp line, got 10"),
                 bad("truncated line", TCP_LAST_ACK.substring(40, TCP_LAST_ACK.length() - 1), "",
                         "tx_queue: expected hex digits and ':', got '002'"),
                 bad("a tab between columns", " 09 ", "\t09 ", "rem_address: expected a port of 4 hex digits"),
@@ -222,7 +225,7 @@ class ProcNetParserTest {
     @MethodSource("badLines")
     void rejectsBadLinesNamingTheField(String line, String error) {
         ProcNetParser parser = new ProcNetParser(Protocol.TCP, Family.IPV4, ByteOrder.LITTLE_ENDIAN);
-        byte[] b = Fixtures.bytes(line + "   1: 0100007F:0016 00000000:0000 0A 0:0 0:0 0 0 0 1\n");
+        byte[] b = Fixtures.bytes(line + "   1: 0100007F:0016 00000000:0000 0A 0:0 0:0 0 0 0 1 1 0 100 0 0 10 0\n");
         int next = parser.parse(b, 0, b.length);
         assertNull(parser.record());
         assertNotNull(parser.error());
@@ -259,7 +262,121 @@ class ProcNetParserTest {
         String line = "  701: 25DEFE0A:14E9 00000000:0000 0A 00000000:00000340 00:00000000 00000000     0        0"
                 + " 114004 2 00000000d380eab5 0\n";
         assertEquals(SocketState.UNKNOWN, parseOk(Protocol.UDP, Family.IPV4, ByteOrder.LITTLE_ENDIAN, line).state());
-        assertEquals(SocketState.LISTEN, parseOk(Protocol.TCP, Family.IPV4, ByteOrder.LITTLE_ENDIAN, line).state());
+        String tcp = line.replace(" 0\n", " 0 0 0 10 0\n"); // the same with TCP's columns
+        assertEquals(SocketState.LISTEN, parseOk(Protocol.TCP, Family.IPV4, ByteOrder.LITTLE_ENDIAN, tcp).state());
+    }
+
+    /** Parses one line with the fast path on, then with the general parser alone: both must agree. */
+    private static ProcNetParser parseBoth(Protocol p, Family f, String line) {
+        byte[] b = Fixtures.bytes(line);
+        ProcNetParser fast = new ProcNetParser(p, f, ByteOrder.LITTLE_ENDIAN);
+        ProcNetParser general = new ProcNetParser(p, f, ByteOrder.LITTLE_ENDIAN).withoutFastPath();
+        int next = fast.parse(b, 0, b.length);
+        assertEquals(next, general.parse(b, 0, b.length), line);
+        assertEquals(fast.record(), general.record(), line);
+        assertEquals(fast.error(), general.error(), line);
+        return fast;
+    }
+
+    @ParameterizedTest(name = "inode {0}")
+    @ValueSource(strings = {"9223372036854775808", "9999999999999999999", "18446744073709551615"})
+    void inodeBeyondTheLongRangeIsRejectedNamingFieldAndValue(String inode) {
+        // The kernel prints an unsigned long; past Long.MAX_VALUE it is no real inode, and must not wrap negative.
+        ProcNetParser p = parseBoth(Protocol.TCP, Family.IPV4, TCP_LAST_ACK.replace(" 113920 ", " " + inode + " "));
+        assertNull(p.record());
+        assertEquals("inode: expected a decimal number up to 9223372036854775807, got '" + inode + "'", p.error());
+    }
+
+    @Test
+    void inodeAtTheTopOfTheLongRangeIsKept() {
+        ProcNetParser p = parseBoth(Protocol.TCP, Family.IPV4,
+                TCP_LAST_ACK.replace(" 113920 ", " 9223372036854775807 "));
+        assertEquals(Long.MAX_VALUE, p.record().inode());
+    }
+
+    @Test
+    void uidBeyond32BitsIsRejected() {
+        ProcNetParser p = parseBoth(Protocol.TCP, Family.IPV4,
+                TCP_LAST_ACK.replace("     0        1 ", " 4294967296        1 "));
+        assertNull(p.record());
+        assertEquals("uid: expected a decimal number up to 4294967295, got '4294967296'", p.error());
+    }
+
+    // The kernel's layouts (net/ipv4/tcp_ipv4.c, net/ipv6/tcp_ipv6.c, net/ipv4/udp.c, net/ipv6/datagram.c).
+    static final String TCP_TIME_WAIT = "   9: 25DEFE0A:AF30 25DEFE0A:1F90 06 00000000:00000000 03:000016F1 00000000"
+            + "     0        0 0 3 000000005fedcda4                                      \n";
+    static final String UDP = "  701: 25DEFE0A:14E9 00000000:0000 07 00000000:00000340 00:00000000 00000000"
+            + "     0        0 114004 2 00000000d380eab5 0        \n";
+    static final String UDP6 = "  703: 00000000000000000000000000000000:14EB 00000000000000000000000000000000:0000"
+            + " 07 00000000:00000000 00:00000000 00000000     0        0 114009 2 00000000cbe1c8b8 0\n";
+    static final String TCP6 = "   4: 0000000000000000FFFF000025DEFE0A:20FB 0000000000000000FFFF000025DEFE0A:A5C6 01"
+            + " 00000000:00000000 00:00000000 00000000     0        0 113906 1 0000000052d2897b 20 0 0 10 -1\n";
+
+    static Stream<Arguments> linesWithAColumnMissing() {
+        Stream.Builder<Arguments> out = Stream.builder();
+        String[][] tables = {{"tcp", TCP_LAST_ACK}, {"tcp", TCP_TIME_WAIT}, {"tcp6", TCP6}, {"udp", UDP},
+            {"udp6", UDP6}};
+        String[] names = {"retrnsmt", "uid", "timeout", "inode"};
+        for (String[] t : tables) {
+            String line = t[1];
+            // The columns after tm->when (the 6th): retrnsmt, uid, timeout, inode, each dropped in turn.
+            String[] cols = line.trim().split(" +");
+            for (int c = 0; c < names.length; c++) {
+                StringBuilder sb = new StringBuilder(" ");
+                for (int i = 0; i < cols.length; i++) {
+                    if (i != 6 + c) {
+                        sb.append(' ').append(cols[i]);
+                    }
+                }
+                out.add(Arguments.of(Named.of(t[0] + " without " + names[c], t[0]), sb.append('\n').toString()));
+            }
+            // And one trailing column too many.
+            out.add(Arguments.of(Named.of(t[0] + " with a column too many", t[0]),
+                    line.substring(0, line.length() - 1) + " 7\n"));
+        }
+        return out.build();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("linesWithAColumnMissing")
+    void aColumnMissingOrExtraIsRejectedNotShifted(String table, String line) {
+        Protocol p = table.startsWith("tcp") ? Protocol.TCP : Protocol.UDP;
+        Family f = table.endsWith("6") ? Family.IPV6 : Family.IPV4;
+        ProcNetParser parser = parseBoth(p, f, line);
+        assertNull(parser.record(), () -> "accepted: " + parser.record());
+        assertNotNull(parser.error());
+    }
+
+    @Test
+    void aColumnMissingSaysHowManyThereAre() {
+        String line = TCP_LAST_ACK.replace(" 00000000     0 ", "     0 ");
+        assertEquals("columns: expected 12 or 17 in a tcp line, got 16", parseBoth(Protocol.TCP, Family.IPV4, line)
+                .error());
+        String udp = UDP.replace(" 00000000d380eab5 0 ", " 00000000d380eab5 ");
+        assertEquals("columns: expected 13 in a udp line, got 12", parseBoth(Protocol.UDP, Family.IPV4, udp)
+                .error());
+    }
+
+    @Test
+    void theKernelsLayoutsParse() {
+        for (String[] t : new String[][] {{"tcp", TCP_LAST_ACK}, {"tcp", TCP_TIME_WAIT}, {"tcp6", TCP6},
+            {"udp", UDP}, {"udp6", UDP6}}) {
+            Protocol p = t[0].startsWith("tcp") ? Protocol.TCP : Protocol.UDP;
+            Family f = t[0].endsWith("6") ? Family.IPV6 : Family.IPV4;
+            assertNotNull(parseBoth(p, f, t[1]).record(), t[1]);
+        }
+    }
+
+    @Test
+    void aBugInTheParserCostsItsLineAndReadsAsAnInternalError() {
+        // A caller's wrong limit (past the array) makes the parser itself fail: the line is lost, the error
+        // says so in words the fuzz test can look for, and nothing is thrown.
+        ProcNetParser parser = new ProcNetParser(Protocol.TCP, Family.IPV4, ByteOrder.LITTLE_ENDIAN);
+        byte[] b = Fixtures.bytes("   0: 25DEFE0A:1F\n");
+        assertEquals(b.length, parser.parse(b, 0, 1000));
+        assertNull(parser.record());
+        assertTrue(parser.error().startsWith("internal error: java.lang.ArrayIndexOutOfBoundsException"),
+                parser.error());
     }
 
     /** Rewrites the address columns of a little-endian line as a big-endian host prints them. */

@@ -76,19 +76,24 @@ class ProcNetTableReaderTest {
     }
 
     @Test
-    void emptyFileIsNoRecordsAndNoError() {
+    void emptyFileIsAFailedInput() {
+        // The kernel always prints the header: a file of no bytes at all is not an empty table.
         FileReport[] r = new FileReport[1];
         assertEquals(List.of(), read("", r));
-        assertEquals(new FileReport("net/tcp", true, 0, 0, List.of(), null), r[0]);
+        assertEquals(FileReport.State.FAILED, r[0].state());
+        assertTrue(r[0].present());
+        assertEquals("empty: not even the header line", r[0].error());
     }
 
     @Test
-    void headerOnly() {
+    void headerOnlyIsAnEmptyTableReadWell() {
         FileReport[] r = new FileReport[1];
         assertEquals(List.of(), read(HEADER, r));
-        assertEquals(0, r[0].skipped());
+        assertEquals(new FileReport("net/tcp", true, 0, 0, List.of(), null), r[0]);
+        assertEquals(FileReport.State.READ, r[0].state());
         assertEquals(List.of(), read(HEADER.trim(), r)); // and without its newline
         assertEquals(0, r[0].skipped());
+        assertEquals(FileReport.State.READ, r[0].state());
     }
 
     @Test
@@ -99,11 +104,25 @@ class ProcNetTableReaderTest {
     }
 
     @Test
-    void lastLineWithoutNewlineIsKept() {
+    void lastLineCutInsideTheInodeIsRejectedNotShortened() {
+        // The kernel ends every line with '\n': a last line without one was cut off, perhaps inside its inode.
+        String cut = LINE.substring(0, LINE.indexOf(" 113920 ") + 5);
         FileReport[] r = new FileReport[1];
-        List<SocketRecord> records = read(HEADER + LINE.substring(0, LINE.length() - 1), r);
+        List<SocketRecord> records = read(HEADER + LINE + cut, r);
         assertEquals(1, records.size());
         assertEquals(113920, records.get(0).inode());
+        assertEquals(1, r[0].skipped());
+        assertEquals(List.of("line 3: cut off at the end of the file (no newline)"), r[0].problems());
+        assertNull(r[0].error());
+        // Whole but for its newline: still not trusted.
+        assertEquals(List.of(), read(HEADER + LINE.substring(0, LINE.length() - 1), r));
+        assertEquals(1, r[0].skipped());
+        // In any chunking.
+        for (int chunk = 1; chunk < 40; chunk++) {
+            int c = chunk;
+            assertEquals(records, read(HEADER + LINE + cut, () -> c, -1, r));
+            assertEquals(1, r[0].skipped());
+        }
     }
 
     @Test
