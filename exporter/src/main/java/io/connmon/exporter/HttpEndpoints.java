@@ -5,26 +5,44 @@ import io.connmon.parser.source.SourceException;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
-import io.prometheus.metrics.exporter.httpserver.MetricsHandler;
+import io.prometheus.metrics.exporter.common.PrometheusHttpExchange;
+import io.prometheus.metrics.exporter.common.PrometheusHttpRequest;
+import io.prometheus.metrics.exporter.common.PrometheusHttpResponse;
+import io.prometheus.metrics.exporter.common.PrometheusScrapeHandler;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.BufferedOutputStream;
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Enumeration;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.ArrayList;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.RejectedExecutionHandler;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPOutputStream;
 
 /**
- * connmon's HTTP server: {@code /metrics}, {@code /snapshot}, {@code /}, {@code /-/healthy}, {@code /-/ready}, on
- * the JDK's {@link HttpServer} with a bounded pool of worker threads.
+ * connmon's HTTP server: {@code /metrics}, {@code /snapshot}, {@code /}, {@code /-/healthy}, {@code /-/ready} (exact
+ * paths; anything else is 404), on the JDK's {@link HttpServer}.
+ *
+ * <p>No client can stall it. The JDK reads each request on a thread of the server's executor, so slow senders
+ * each hold one such thread until {@link HttpLimits} closes them; the answers that cost something run on pools of
+ * their own, {@code /metrics} apart from {@code /snapshot}, so a burst of one never delays the other. A request
+ * finding its pool's threads and queue full is answered 503 at once; the dispatcher thread never runs a request.
+ * {@code /-/healthy}, {@code /-/ready}, {@code /} and every error are answered right on the reading thread.
+ * Whatever happens, each exchange is closed (which closes its connection when its answer could not be written),
+ * an unexpected error answers 500 with a one-line JSON body, and each answer is counted in
+ * {@code connmon_http_requests_total{path,code}}.
  *
  * <pre>{@code
  * try (HttpEndpoints http = HttpEndpoints.start(new InetSocketAddress("127.0.0.1", 9469), service, registry)) {
@@ -34,19 +52,32 @@ import java.util.zip.GZIPOutputStream;
  */
 public final class HttpEndpoints implements AutoCloseable {
 
-    /** Worker threads; more requests than these wait in a bounded queue, then on the accepting thread. */
-    static final int THREADS = 4;
-    static final int QUEUE = 64;
+    static {
+        // Before the first HttpServer exists: the JDK reads its limits once (see HttpLimits).
+        HttpLimits.applyDefaults(System.getProperties(), HttpLimits.openFilesLimit());
+    }
 
-    /** When the request the current thread serves arrived ({@link System#nanoTime()}). */
-    private static final ThreadLocal<Long> ARRIVED = new ThreadLocal<>();
+    /** Connections waiting to be accepted. */
+    static final int BACKLOG = 64;
+    /** Threads rendering /metrics, and requests that may wait for one. */
+    static final int METRICS_THREADS = 2;
+    static final int METRICS_QUEUE = 64;
+    /** Threads streaming /snapshot, and requests that may wait for one. */
+    static final int SNAPSHOT_THREADS = 2;
+    static final int SNAPSHOT_QUEUE = 16;
+    /** A request that waited this long for a thread is answered 503 rather than served late. */
+    static final long MAX_QUEUE_NANOS = TimeUnit.SECONDS.toNanos(10);
+
+    private static final System.Logger LOG = System.getLogger("connmon.http");
 
     private final HttpServer server;
-    private final ThreadPoolExecutor executor;
+    private final List<ThreadPoolExecutor> pools;
+    final HttpMetrics requests;
 
-    private HttpEndpoints(HttpServer server, ThreadPoolExecutor executor) {
+    private HttpEndpoints(HttpServer server, List<ThreadPoolExecutor> pools, HttpMetrics requests) {
         this.server = server;
-        this.executor = executor;
+        this.pools = pools;
+        this.requests = requests;
     }
 
     /**
@@ -56,60 +87,32 @@ public final class HttpEndpoints implements AutoCloseable {
      */
     public static HttpEndpoints start(InetSocketAddress address, SnapshotService service, PrometheusRegistry registry)
             throws IOException {
-        HttpServer server = HttpServer.create(address, 64);
-        ThreadPoolExecutor executor = new ThreadPoolExecutor(THREADS, THREADS, 60, TimeUnit.SECONDS,
-                new ArrayBlockingQueue<>(QUEUE), r -> {
-                    Thread t = new Thread(r, "connmon-http");
-                    t.setDaemon(true);
-                    return t;
-                }, new ThreadPoolExecutor.CallerRunsPolicy());
-        executor.allowCoreThreadTimeOut(true);
-        // Note when each request arrived, before it waits for a worker: see SnapshotService.current(long).
-        server.setExecutor(task -> {
-            long arrived = System.nanoTime();
-            executor.execute(() -> {
-                ARRIVED.set(arrived);
-                try {
-                    task.run();
-                } finally {
-                    ARRIVED.remove();
-                }
-            });
-        });
-        MetricsHandler metrics = new MetricsHandler(registry);
-        server.createContext("/metrics", readOnly(exchange -> {
-            try {
-                service.current(arrived()); // one collection, then every family renders from it
-            } catch (SourceException e) {
-                // connmon_up and the error counter tell the story; the scrape still answers
-            }
-            metrics.handle(exchange);
-        }));
-        server.createContext("/snapshot", readOnly(new SnapshotHandler(service)));
-        server.createContext("/-/healthy", readOnly(exchange -> text(exchange, 200, "OK\n")));
-        server.createContext("/-/ready", readOnly(exchange -> {
-            if (service.latest() != null) {
-                text(exchange, 200, "Ready\n");
-            } else {
-                text(exchange, 503, "Not ready: no collection has succeeded yet\n");
-            }
-        }));
-        server.createContext("/", readOnly(exchange -> {
-            if (!exchange.getRequestURI().getPath().equals("/")) {
-                text(exchange, 404, "Not found\n");
-                return;
-            }
-            byte[] body = LANDING.getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().set("Content-Type", "text/html; charset=utf-8");
-            send(exchange, 200, body);
-        }));
+        HttpServer server = HttpServer.create(address, BACKLOG);
+        // Reading requests: one thread per connection with a request under way, never more than the connections
+        // the server accepts; past that (cannot happen) the dispatcher closes the connection rather than wait.
+        int readers = HttpLimits.maxConnections();
+        ThreadPoolExecutor reading = pool("connmon-http", readers, 0, new ThreadPoolExecutor.AbortPolicy());
+        ThreadPoolExecutor metricsPool = pool("connmon-http-metrics", METRICS_THREADS, METRICS_QUEUE,
+                new ThreadPoolExecutor.AbortPolicy());
+        ThreadPoolExecutor snapshotPool = pool("connmon-http-snapshot", SNAPSHOT_THREADS, SNAPSHOT_QUEUE,
+                new ThreadPoolExecutor.AbortPolicy());
+        server.setExecutor(reading);
+        HttpMetrics requests = new HttpMetrics();
+        registry.register(requests);
+        server.createContext("/", new Router(service, registry, metricsPool, snapshotPool, requests));
         server.start();
-        return new HttpEndpoints(server, executor);
+        return new HttpEndpoints(server, List.of(metricsPool, snapshotPool, reading), requests);
     }
 
-    private static long arrived() {
-        Long t = ARRIVED.get();
-        return t == null ? System.nanoTime() : t;
+    private static ThreadPoolExecutor pool(String name, int threads, int queue, RejectedExecutionHandler rejected) {
+        ThreadPoolExecutor p = new ThreadPoolExecutor(queue == 0 ? 0 : threads, threads, 10, TimeUnit.SECONDS,
+                queue == 0 ? new SynchronousQueue<>() : new ArrayBlockingQueue<>(queue), r -> {
+                    Thread t = new Thread(r, name);
+                    t.setDaemon(true);
+                    return t;
+                }, rejected);
+        p.allowCoreThreadTimeOut(queue != 0); // idle threads go: a quiet daemon holds none
+        return p;
     }
 
     /** The bound address (the port is the real one when 0 was asked for). */
@@ -124,14 +127,250 @@ public final class HttpEndpoints implements AutoCloseable {
      */
     @Override
     public void close() {
-        executor.shutdown();
+        for (ThreadPoolExecutor p : pools) {
+            p.shutdown();
+        }
         try {
-            executor.awaitTermination(500, TimeUnit.MILLISECONDS);
+            pools.get(0).awaitTermination(500, TimeUnit.MILLISECONDS);
+            pools.get(1).awaitTermination(100, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         server.stop(0);
-        executor.shutdownNow();
+        for (ThreadPoolExecutor p : pools) {
+            p.shutdownNow();
+        }
+    }
+
+    /** A handler that may fail; {@link #serve} turns any failure into an answer or a closed connection. */
+    interface Handler {
+        void handle(HttpExchange exchange) throws IOException, QueryException;
+    }
+
+    /** Routes by exact path, answers the cheap paths at once and hands the others to their pools. */
+    static final class Router implements HttpHandler {
+        private final SnapshotService service;
+        private final ThreadPoolExecutor metricsPool;
+        private final ThreadPoolExecutor snapshotPool;
+        private final HttpMetrics requests;
+        private final PrometheusScrapeHandler scrape;
+        private final SnapshotHandler snapshot;
+
+        Router(SnapshotService service, PrometheusRegistry registry, ThreadPoolExecutor metricsPool,
+                ThreadPoolExecutor snapshotPool, HttpMetrics requests) {
+            this.service = service;
+            this.metricsPool = metricsPool;
+            this.snapshotPool = snapshotPool;
+            this.requests = requests;
+            this.scrape = new PrometheusScrapeHandler(registry);
+            this.snapshot = new SnapshotHandler(service);
+        }
+
+        @Override
+        public void handle(HttpExchange exchange) {
+            long arrived = service.nanoTime();
+            String path = exchange.getRequestURI().getRawPath();
+            String label = switch (path == null ? "" : path) {
+                case "/metrics", "/snapshot", "/", "/-/healthy", "/-/ready" -> path;
+                default -> "other";
+            };
+            String m = exchange.getRequestMethod();
+            if (label.equals("other")) {
+                serve(exchange, label, requests, x -> text(x, 404, "Not found\n"));
+            } else if (!m.equals("GET") && !m.equals("HEAD")) {
+                serve(exchange, label, requests, x -> {
+                    x.getResponseHeaders().set("Allow", "GET, HEAD");
+                    text(x, 405, "Method not allowed: use GET or HEAD\n");
+                });
+            } else {
+                switch (label) {
+                    case "/metrics" -> hand(metricsPool, exchange, label, arrived, x -> metrics(x, arrived));
+                    case "/snapshot" -> hand(snapshotPool, exchange, label, arrived, x -> snapshot.handle(x, arrived));
+                    case "/-/healthy" -> serve(exchange, label, requests, x -> text(x, 200, "OK\n"));
+                    case "/-/ready" -> serve(exchange, label, requests, x -> {
+                        String stale = service.staleness();
+                        if (stale == null) {
+                            text(x, 200, "Ready\n");
+                        } else {
+                            text(x, 503, "Not ready: " + stale + "\n");
+                        }
+                    });
+                    default -> serve(exchange, label, requests, x -> {
+                        x.getResponseHeaders().set("Content-Type", "text/html; charset=utf-8");
+                        send(x, 200, LANDING.getBytes(StandardCharsets.UTF_8));
+                    });
+                }
+            }
+        }
+
+        /** Runs {@code h} on {@code pool}; 503 at once when the pool is full, or when the request waited too long. */
+        private void hand(ThreadPoolExecutor pool, HttpExchange exchange, String label, long arrived, Handler h) {
+            try {
+                pool.execute(() -> {
+                    if (service.nanoTime() - arrived > MAX_QUEUE_NANOS) {
+                        serve(exchange, label, requests, x -> overloaded(x, label));
+                    } else {
+                        serve(exchange, label, requests, h);
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                serve(exchange, label, requests, x -> overloaded(x, label));
+            }
+        }
+
+        private void metrics(HttpExchange exchange, long arrived) throws IOException, QueryException {
+            Map<String, List<String>> params = parseQuery(exchange.getRequestURI().getRawQuery());
+            List<String> debug = params.get("debug");
+            if (debug != null && !(debug.size() == 1
+                    && List.of("text", "openmetrics", "prometheus-protobuf").contains(debug.get(0)))) {
+                text(exchange, 400, "Bad request: 'debug' takes text, openmetrics or prometheus-protobuf\n");
+                return;
+            }
+            try {
+                service.current(arrived); // one collection, then every family renders from it
+            } catch (SourceException e) {
+                // connmon_up and the error counter tell the story; the scrape still answers
+            }
+            scrape.handleRequest(new ScrapeExchange(exchange));
+        }
+    }
+
+    /**
+     * Runs one handler to the end: a client that went away is a debug line; any other failure is a WARNING and,
+     * when nothing was sent yet, a 500 with a JSON body. The exchange is always closed, then the answer counted.
+     */
+    static void serve(HttpExchange exchange, String label, HttpMetrics requests, Handler h) {
+        try {
+            h.handle(exchange);
+        } catch (QueryException e) {
+            answerError(exchange, 400, e.getMessage());
+        } catch (IllegalArgumentException e) { // a malformed query string (bad %-escape)
+            answerError(exchange, 400, "malformed query string: " + e.getMessage());
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.DEBUG, () -> label + ": the client went away: " + e);
+        } catch (Throwable e) { // a bug, or an Error: answered, logged, counted, never a dropped connection
+            LOG.log(System.Logger.Level.WARNING, "request " + label + " failed", e);
+            answerError(exchange, 500, "internal error: " + e);
+        } finally {
+            exchange.close(); // closes the connection too when the answer was cut short
+            requests.count(label, exchange.getResponseCode());
+        }
+    }
+
+    private static void answerError(HttpExchange exchange, int status, String message) {
+        if (exchange.getResponseCode() != -1) {
+            return; // too late for a status: the connection is closed instead
+        }
+        try {
+            json(exchange, status, "{\"error\":" + SnapshotHandler.quote(message.replace('\n', ' ')) + "}\n");
+        } catch (IOException e) {
+            // the client went away as well
+        }
+    }
+
+    private static void overloaded(HttpExchange exchange, String label) throws IOException {
+        exchange.getResponseHeaders().set("Retry-After", "1");
+        String message = "overloaded: too many " + label + " requests at once, try again";
+        if (label.equals("/snapshot")) {
+            json(exchange, 503, "{\"error\":" + SnapshotHandler.quote(message) + "}\n");
+        } else {
+            text(exchange, 503, message + "\n");
+        }
+    }
+
+    static void json(HttpExchange exchange, int status, String body) throws IOException {
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        send(exchange, status, body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * The response body, whose {@code close()} closes the exchange. JDK 17's fixed-length body stream, closed
+     * before its exchange with bytes still owed (the write failed: the client went away), closes the exchange
+     * without its connection, and the descriptor leaks for good; closing the exchange itself closes the connection
+     * in that case.
+     */
+    static OutputStream body(HttpExchange exchange) {
+        return new FilterOutputStream(exchange.getResponseBody()) {
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                out.write(b, off, len);
+            }
+
+            @Override
+            public void close() throws IOException {
+                try {
+                    out.flush();
+                } finally {
+                    exchange.close();
+                }
+            }
+        };
+    }
+
+    /** client_java's scrape handler over an exchange, with failures left to {@link #serve}. */
+    static final class ScrapeExchange implements PrometheusHttpExchange {
+        private final HttpExchange exchange;
+
+        ScrapeExchange(HttpExchange exchange) {
+            this.exchange = exchange;
+        }
+
+        @Override
+        public PrometheusHttpRequest getRequest() {
+            return new PrometheusHttpRequest() {
+                @Override
+                public String getQueryString() {
+                    return exchange.getRequestURI().getRawQuery();
+                }
+
+                @Override
+                public Enumeration<String> getHeaders(String name) {
+                    List<String> values = exchange.getRequestHeaders().get(name);
+                    return values == null ? Collections.emptyEnumeration() : Collections.enumeration(values);
+                }
+
+                @Override
+                public String getMethod() {
+                    return exchange.getRequestMethod();
+                }
+
+                @Override
+                public String getRequestPath() {
+                    return exchange.getRequestURI().getPath();
+                }
+            };
+        }
+
+        @Override
+        public PrometheusHttpResponse getResponse() {
+            return new PrometheusHttpResponse() {
+                @Override
+                public void setHeader(String name, String value) {
+                    exchange.getResponseHeaders().set(name, value);
+                }
+
+                @Override
+                public OutputStream sendHeadersAndGetBody(int status, int contentLength) throws IOException {
+                    exchange.sendResponseHeaders(status, contentLength);
+                    return body(exchange);
+                }
+            };
+        }
+
+        @Override
+        public void handleException(IOException e) throws IOException {
+            throw e;
+        }
+
+        @Override
+        public void handleException(RuntimeException e) {
+            throw e;
+        }
+
+        @Override
+        public void close() {
+            exchange.close();
+        }
     }
 
     private static final String LANDING = "<!DOCTYPE html>\n<html><head><title>connmon</title></head><body>\n"
@@ -141,26 +380,6 @@ public final class HttpEndpoints implements AutoCloseable {
             + "(filters: protocol, family, state, port, local_port, remote_port, address, limit)</li>\n"
             + "<li><a href=\"-/healthy\">/-/healthy</a></li>\n<li><a href=\"-/ready\">/-/ready</a></li>\n"
             + "</ul>\n</body></html>\n";
-
-    /** Answers 405 to anything but GET and HEAD; turns any failure into a 500 rather than a dropped connection. */
-    static HttpHandler readOnly(HttpHandler h) {
-        return exchange -> {
-            try (exchange) {
-                String m = exchange.getRequestMethod();
-                if (!m.equals("GET") && !m.equals("HEAD")) {
-                    exchange.getResponseHeaders().set("Allow", "GET, HEAD");
-                    text(exchange, 405, "Method not allowed: use GET or HEAD\n");
-                    return;
-                }
-                h.handle(exchange);
-            } catch (IOException e) {
-                // the client went away
-            } catch (RuntimeException e) {
-                System.getLogger("connmon.http").log(System.Logger.Level.WARNING,
-                        "request " + exchange.getRequestURI().getPath() + " failed: " + e);
-            }
-        };
-    }
 
     static void text(HttpExchange exchange, int status, String body) throws IOException {
         exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
@@ -194,15 +413,15 @@ public final class HttpEndpoints implements AutoCloseable {
     }
 
     /** {@code /snapshot}: the socket table as streamed JSON; gzip when the client accepts it. */
-    static final class SnapshotHandler implements HttpHandler {
+    static final class SnapshotHandler {
         private final SnapshotService service;
 
         SnapshotHandler(SnapshotService service) {
             this.service = service;
         }
 
-        @Override
-        public void handle(HttpExchange exchange) throws IOException {
+        /** Serves a request that arrived at {@code arrived} ({@link SnapshotService#nanoTime()}). */
+        void handle(HttpExchange exchange, long arrived) throws IOException {
             Map<String, List<String>> params;
             SocketQuery query;
             boolean pretty;
@@ -219,7 +438,7 @@ public final class HttpEndpoints implements AutoCloseable {
             }
             Snapshot s;
             try {
-                s = service.current(arrived());
+                s = service.current(arrived);
             } catch (SourceException e) {
                 error(exchange, 503, "no snapshot: " + e.getMessage(), null, null);
                 return;
@@ -235,7 +454,7 @@ public final class HttpEndpoints implements AutoCloseable {
                 exchange.getResponseHeaders().set("Content-Encoding", "gzip");
             }
             exchange.sendResponseHeaders(200, 0); // chunked: the body is streamed
-            OutputStream body = exchange.getResponseBody();
+            OutputStream body = body(exchange);
             OutputStream out = gzip ? new GZIPOutputStream(body, 64 * 1024) : new BufferedOutputStream(body, 64 * 1024);
             try (out) {
                 SnapshotJson.write(s, query, out, pretty);
@@ -256,7 +475,7 @@ public final class HttpEndpoints implements AutoCloseable {
             send(exchange, status, b.toString().getBytes(StandardCharsets.UTF_8));
         }
 
-        private static String quote(String s) {
+        static String quote(String s) {
             StringBuilder b = new StringBuilder("\"");
             com.fasterxml.jackson.core.io.JsonStringEncoder.getInstance().quoteAsString(s, b);
             return b.append('"').toString();
