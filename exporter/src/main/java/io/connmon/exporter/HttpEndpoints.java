@@ -23,9 +23,7 @@ import java.util.Enumeration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.RejectedExecutionHandler;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -35,14 +33,20 @@ import java.util.zip.GZIPOutputStream;
  * connmon's HTTP server: {@code /metrics}, {@code /snapshot}, {@code /}, {@code /-/healthy}, {@code /-/ready} (exact
  * paths; anything else is 404), on the JDK's {@link HttpServer}.
  *
- * <p>No client can stall it. The JDK reads each request on a thread of the server's executor, so slow senders
- * each hold one such thread until {@link HttpLimits} closes them; the answers that cost something run on pools of
- * their own, {@code /metrics} apart from {@code /snapshot}, so a burst of one never delays the other. A request
- * finding its pool's threads and queue full is answered 503 at once; the dispatcher thread never runs a request.
- * {@code /-/healthy}, {@code /-/ready}, {@code /} and every error are answered right on the reading thread.
- * Whatever happens, each exchange is closed (which closes its connection when its answer could not be written),
- * an unexpected error answers 500 with a one-line JSON body, and each answer is counted in
- * {@code connmon_http_requests_total{path,code}}.
+ * <p>No client can stall it. The JDK reads each request on a thread of the server's executor, so a slow sender
+ * holds one such thread until {@link HttpLimits} closes it, and the executor has a thread for every connection the
+ * server accepts. What costs something is admitted by path: at most {@value #METRICS_THREADS} {@code /metrics}
+ * answers render at once and {@value #METRICS_QUEUE} more may wait, apart from {@code /snapshot}'s
+ * {@value #SNAPSHOT_THREADS} and {@value #SNAPSHOT_QUEUE}, so a burst of one never delays the other; past that, or
+ * after waiting {@code MAX_QUEUE_NANOS}, a request is answered 503 at once. The dispatcher thread never runs a
+ * request. {@code /-/healthy}, {@code /-/ready} and {@code /} are answered without waiting for anything.
+ *
+ * <p>An unexpected error answers 500 with a one-line JSON body; each answer is counted in
+ * {@code connmon_http_requests_total{path,code}}. When an answer cannot be written (the client went away), the
+ * failure goes back to the JDK, which closes the connection and forgets it: closing the exchange instead, as
+ * client_java's handler does, closes the socket of a fixed-length answer never (descriptor leak) or only behind
+ * the server's back (the connection stays counted open, and {@code jdk.httpserver.maxConnections} of them lock every
+ * client out).
  *
  * <pre>{@code
  * try (HttpEndpoints http = HttpEndpoints.start(new InetSocketAddress("127.0.0.1", 9469), service, registry)) {
@@ -59,24 +63,24 @@ public final class HttpEndpoints implements AutoCloseable {
 
     /** Connections waiting to be accepted. */
     static final int BACKLOG = 64;
-    /** Threads rendering /metrics, and requests that may wait for one. */
+    /** /metrics answers rendered at once, and requests that may wait for their turn. */
     static final int METRICS_THREADS = 2;
     static final int METRICS_QUEUE = 64;
-    /** Threads streaming /snapshot, and requests that may wait for one. */
+    /** /snapshot answers streamed at once, and requests that may wait for their turn. */
     static final int SNAPSHOT_THREADS = 2;
     static final int SNAPSHOT_QUEUE = 16;
-    /** A request that waited this long for a thread is answered 503 rather than served late. */
+    /** A request that waited this long for its turn is answered 503 rather than served late. */
     static final long MAX_QUEUE_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     private static final System.Logger LOG = System.getLogger("connmon.http");
 
     private final HttpServer server;
-    private final List<ThreadPoolExecutor> pools;
+    private final ThreadPoolExecutor executor;
     final HttpMetrics requests;
 
-    private HttpEndpoints(HttpServer server, List<ThreadPoolExecutor> pools, HttpMetrics requests) {
+    private HttpEndpoints(HttpServer server, ThreadPoolExecutor executor, HttpMetrics requests) {
         this.server = server;
-        this.pools = pools;
+        this.executor = executor;
         this.requests = requests;
     }
 
@@ -88,31 +92,21 @@ public final class HttpEndpoints implements AutoCloseable {
     public static HttpEndpoints start(InetSocketAddress address, SnapshotService service, PrometheusRegistry registry)
             throws IOException {
         HttpServer server = HttpServer.create(address, BACKLOG);
-        // Reading requests: one thread per connection with a request under way, never more than the connections
-        // the server accepts; past that (cannot happen) the dispatcher closes the connection rather than wait.
-        int readers = HttpLimits.maxConnections();
-        ThreadPoolExecutor reading = pool("connmon-http", readers, 0, new ThreadPoolExecutor.AbortPolicy());
-        ThreadPoolExecutor metricsPool = pool("connmon-http-metrics", METRICS_THREADS, METRICS_QUEUE,
-                new ThreadPoolExecutor.AbortPolicy());
-        ThreadPoolExecutor snapshotPool = pool("connmon-http-snapshot", SNAPSHOT_THREADS, SNAPSHOT_QUEUE,
-                new ThreadPoolExecutor.AbortPolicy());
-        server.setExecutor(reading);
-        HttpMetrics requests = new HttpMetrics();
-        registry.register(requests);
-        server.createContext("/", new Router(service, registry, metricsPool, snapshotPool, requests));
-        server.start();
-        return new HttpEndpoints(server, List.of(metricsPool, snapshotPool, reading), requests);
-    }
-
-    private static ThreadPoolExecutor pool(String name, int threads, int queue, RejectedExecutionHandler rejected) {
-        ThreadPoolExecutor p = new ThreadPoolExecutor(queue == 0 ? 0 : threads, threads, 10, TimeUnit.SECONDS,
-                queue == 0 ? new SynchronousQueue<>() : new ArrayBlockingQueue<>(queue), r -> {
-                    Thread t = new Thread(r, name);
+        // A thread for each connection with a request under way, created when needed and gone after 10 s idle.
+        // Past the limit (more connections than the server accepts: cannot happen) the dispatcher closes the
+        // connection rather than wait.
+        ThreadPoolExecutor executor = new ThreadPoolExecutor(0, HttpLimits.maxConnections(), 10, TimeUnit.SECONDS,
+                new SynchronousQueue<>(), r -> {
+                    Thread t = new Thread(r, "connmon-http");
                     t.setDaemon(true);
                     return t;
-                }, rejected);
-        p.allowCoreThreadTimeOut(queue != 0); // idle threads go: a quiet daemon holds none
-        return p;
+                }, new ThreadPoolExecutor.AbortPolicy());
+        server.setExecutor(executor);
+        HttpMetrics requests = new HttpMetrics();
+        registry.register(requests);
+        server.createContext("/", new Router(service, registry, requests));
+        server.start();
+        return new HttpEndpoints(server, executor, requests);
     }
 
     /** The bound address (the port is the real one when 0 was asked for). */
@@ -127,19 +121,14 @@ public final class HttpEndpoints implements AutoCloseable {
      */
     @Override
     public void close() {
-        for (ThreadPoolExecutor p : pools) {
-            p.shutdown();
-        }
+        executor.shutdown();
         try {
-            pools.get(0).awaitTermination(500, TimeUnit.MILLISECONDS);
-            pools.get(1).awaitTermination(100, TimeUnit.MILLISECONDS);
+            executor.awaitTermination(500, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         server.stop(0);
-        for (ThreadPoolExecutor p : pools) {
-            p.shutdownNow();
-        }
+        executor.shutdownNow();
     }
 
     /** A handler that may fail; {@link #serve} turns any failure into an answer or a closed connection. */
@@ -147,27 +136,35 @@ public final class HttpEndpoints implements AutoCloseable {
         void handle(HttpExchange exchange) throws IOException, QueryException;
     }
 
-    /** Routes by exact path, answers the cheap paths at once and hands the others to their pools. */
+    /** Admission for one path: so many answers at once, so many waiting, the rest refused. */
+    static final class Gate {
+        final Semaphore admitted;
+        final Semaphore running;
+
+        Gate(int running, int waiting) {
+            this.admitted = new Semaphore(running + waiting);
+            this.running = new Semaphore(running, true);
+        }
+    }
+
+    /** Routes by exact path, answers the cheap paths at once and admits the others through their gates. */
     static final class Router implements HttpHandler {
         private final SnapshotService service;
-        private final ThreadPoolExecutor metricsPool;
-        private final ThreadPoolExecutor snapshotPool;
         private final HttpMetrics requests;
         private final PrometheusScrapeHandler scrape;
         private final SnapshotHandler snapshot;
+        private final Gate metricsGate = new Gate(METRICS_THREADS, METRICS_QUEUE);
+        private final Gate snapshotGate = new Gate(SNAPSHOT_THREADS, SNAPSHOT_QUEUE);
 
-        Router(SnapshotService service, PrometheusRegistry registry, ThreadPoolExecutor metricsPool,
-                ThreadPoolExecutor snapshotPool, HttpMetrics requests) {
+        Router(SnapshotService service, PrometheusRegistry registry, HttpMetrics requests) {
             this.service = service;
-            this.metricsPool = metricsPool;
-            this.snapshotPool = snapshotPool;
             this.requests = requests;
             this.scrape = new PrometheusScrapeHandler(registry);
             this.snapshot = new SnapshotHandler(service);
         }
 
         @Override
-        public void handle(HttpExchange exchange) {
+        public void handle(HttpExchange exchange) throws IOException {
             long arrived = service.nanoTime();
             String path = exchange.getRequestURI().getRawPath();
             String label = switch (path == null ? "" : path) {
@@ -184,8 +181,8 @@ public final class HttpEndpoints implements AutoCloseable {
                 });
             } else {
                 switch (label) {
-                    case "/metrics" -> hand(metricsPool, exchange, label, arrived, x -> metrics(x, arrived));
-                    case "/snapshot" -> hand(snapshotPool, exchange, label, arrived, x -> snapshot.handle(x, arrived));
+                    case "/metrics" -> admit(metricsGate, exchange, label, arrived, x -> metrics(x, arrived));
+                    case "/snapshot" -> admit(snapshotGate, exchange, label, arrived, x -> snapshot.handle(x, arrived));
                     case "/-/healthy" -> serve(exchange, label, requests, x -> text(x, 200, "OK\n"));
                     case "/-/ready" -> serve(exchange, label, requests, x -> {
                         String stale = service.staleness();
@@ -203,18 +200,33 @@ public final class HttpEndpoints implements AutoCloseable {
             }
         }
 
-        /** Runs {@code h} on {@code pool}; 503 at once when the pool is full, or when the request waited too long. */
-        private void hand(ThreadPoolExecutor pool, HttpExchange exchange, String label, long arrived, Handler h) {
-            try {
-                pool.execute(() -> {
-                    if (service.nanoTime() - arrived > MAX_QUEUE_NANOS) {
-                        serve(exchange, label, requests, x -> overloaded(x, label));
-                    } else {
-                        serve(exchange, label, requests, h);
-                    }
-                });
-            } catch (RejectedExecutionException e) {
+        /** Serves through {@code gate}: 503 at once when it is full, or when the turn does not come in time. */
+        private void admit(Gate gate, HttpExchange exchange, String label, long arrived, Handler h)
+                throws IOException {
+            if (!gate.admitted.tryAcquire()) {
                 serve(exchange, label, requests, x -> overloaded(x, label));
+                return;
+            }
+            try {
+                boolean turn;
+                try {
+                    turn = gate.running.tryAcquire(MAX_QUEUE_NANOS - (service.nanoTime() - arrived),
+                            TimeUnit.NANOSECONDS);
+                } catch (InterruptedException e) { // stopping
+                    Thread.currentThread().interrupt();
+                    turn = false;
+                }
+                if (!turn) {
+                    serve(exchange, label, requests, x -> overloaded(x, label));
+                    return;
+                }
+                try {
+                    serve(exchange, label, requests, h);
+                } finally {
+                    gate.running.release();
+                }
+            } finally {
+                gate.admitted.release();
             }
         }
 
@@ -236,36 +248,39 @@ public final class HttpEndpoints implements AutoCloseable {
     }
 
     /**
-     * Runs one handler to the end: a client that went away is a debug line; any other failure is a WARNING and,
-     * when nothing was sent yet, a 500 with a JSON body. The exchange is always closed, then the answer counted.
+     * Runs one handler to the end and counts its answer. A malformed query is a 400; any other failure before the
+     * answer began is logged and answered 500 with a JSON body. When the answer cannot be written (the client went
+     * away: a debug line, not an error) or was cut short, the IOException goes back to the JDK, which closes and
+     * forgets the connection; otherwise the exchange is closed here.
      */
-    static void serve(HttpExchange exchange, String label, HttpMetrics requests, Handler h) {
+    static void serve(HttpExchange exchange, String label, HttpMetrics requests, Handler h) throws IOException {
         try {
-            h.handle(exchange);
-        } catch (QueryException e) {
-            answerError(exchange, 400, e.getMessage());
-        } catch (IllegalArgumentException e) { // a malformed query string (bad %-escape)
-            answerError(exchange, 400, "malformed query string: " + e.getMessage());
+            try {
+                h.handle(exchange);
+            } catch (QueryException e) {
+                answerError(exchange, 400, e.getMessage());
+            } catch (IllegalArgumentException e) { // a malformed query string (bad %-escape)
+                answerError(exchange, 400, "malformed query string: " + e.getMessage());
+            } catch (IOException e) {
+                throw e;
+            } catch (Throwable e) { // a bug, or an Error: answered, logged, counted, never a dropped connection
+                LOG.log(System.Logger.Level.WARNING, "request " + label + " failed", e);
+                answerError(exchange, 500, "internal error: " + e);
+            }
         } catch (IOException e) {
-            LOG.log(System.Logger.Level.DEBUG, () -> label + ": the client went away: " + e);
-        } catch (Throwable e) { // a bug, or an Error: answered, logged, counted, never a dropped connection
-            LOG.log(System.Logger.Level.WARNING, "request " + label + " failed", e);
-            answerError(exchange, 500, "internal error: " + e);
-        } finally {
-            exchange.close(); // closes the connection too when the answer was cut short
             requests.count(label, exchange.getResponseCode());
+            LOG.log(System.Logger.Level.DEBUG, () -> label + ": the answer was not delivered: " + e);
+            throw e;
         }
+        requests.count(label, exchange.getResponseCode());
+        exchange.close();
     }
 
-    private static void answerError(HttpExchange exchange, int status, String message) {
+    private static void answerError(HttpExchange exchange, int status, String message) throws IOException {
         if (exchange.getResponseCode() != -1) {
-            return; // too late for a status: the connection is closed instead
+            throw new IOException("answer cut short: " + message); // too late for a status: close the connection
         }
-        try {
-            json(exchange, status, "{\"error\":" + SnapshotHandler.quote(message.replace('\n', ' ')) + "}\n");
-        } catch (IOException e) {
-            // the client went away as well
-        }
+        json(exchange, status, "{\"error\":" + SnapshotHandler.quote(message.replace('\n', ' ')) + "}\n");
     }
 
     private static void overloaded(HttpExchange exchange, String label) throws IOException {
@@ -284,24 +299,52 @@ public final class HttpEndpoints implements AutoCloseable {
     }
 
     /**
-     * The response body, whose {@code close()} closes the exchange. JDK 17's fixed-length body stream, closed
-     * before its exchange with bytes still owed (the write failed: the client went away), closes the exchange
-     * without its connection, and the descriptor leaks for good; closing the exchange itself closes the connection
-     * in that case.
+     * The response body. Once a write has failed, {@code close()} throws and leaves the JDK's stream alone: closing
+     * a fixed-length stream with bytes still owed closes the exchange, whose connection then closes behind the
+     * server's back (JDK 17), or not at all when the stream was closed first.
      */
     static OutputStream body(HttpExchange exchange) {
-        return new FilterOutputStream(exchange.getResponseBody()) {
+        OutputStream out = exchange.getResponseBody();
+        return new OutputStream() {
+            private boolean failed;
+
+            @Override
+            public void write(int b) throws IOException {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
             @Override
             public void write(byte[] b, int off, int len) throws IOException {
-                out.write(b, off, len);
+                check();
+                try {
+                    out.write(b, off, len);
+                } catch (IOException | RuntimeException e) {
+                    failed = true;
+                    throw e;
+                }
+            }
+
+            @Override
+            public void flush() throws IOException {
+                check();
+                try {
+                    out.flush();
+                } catch (IOException | RuntimeException e) {
+                    failed = true;
+                    throw e;
+                }
             }
 
             @Override
             public void close() throws IOException {
-                try {
-                    out.flush();
-                } finally {
-                    exchange.close();
+                check();
+                failed = true; // once
+                out.close();
+            }
+
+            private void check() throws IOException {
+                if (failed) {
+                    throw new IOException("the answer could not be written");
                 }
             }
         };
@@ -369,7 +412,7 @@ public final class HttpEndpoints implements AutoCloseable {
 
         @Override
         public void close() {
-            exchange.close();
+            // serve() closes the exchange, or leaves a failed one to the JDK
         }
     }
 
@@ -389,8 +432,10 @@ public final class HttpEndpoints implements AutoCloseable {
     static void send(HttpExchange exchange, int status, byte[] body) throws IOException {
         boolean head = exchange.getRequestMethod().equals("HEAD");
         exchange.sendResponseHeaders(status, head ? -1 : body.length == 0 ? -1 : body.length);
-        if (!head) {
-            exchange.getResponseBody().write(body);
+        if (!head && body.length > 0) {
+            try (OutputStream out = body(exchange)) {
+                out.write(body);
+            }
         }
     }
 

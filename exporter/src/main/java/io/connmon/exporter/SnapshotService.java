@@ -33,9 +33,10 @@ import java.util.function.Supplier;
  * good snapshot is served on and the failure is counted, so staleness shows in its age.
  *
  * <p>A collection has a deadline: callers wait for it no longer than that, then get the last good snapshot, and
- * the collection counts as failed (its thread is interrupted). A collection that ignores the interrupt stays the
- * one outstanding collection: no other starts until it ends, and meanwhile every caller is answered at once with
- * the last good snapshot while {@link #staleness()} says why the data is stale.
+ * the collection counts as failed (its thread is interrupted). Until a collection succeeds again, callers are
+ * answered at once with the last good snapshot while the next collection runs, and {@link #staleness()} says why
+ * the data is stale. A collection that ignores the interrupt stays the one outstanding collection: no other starts
+ * until it ends.
  *
  * <p>Listeners are observers: one that throws is logged and skipped, it never turns a good collection into a
  * failed one. Time comes from the injected clock (wall time, for timestamps) and ticker (monotonic nanoseconds,
@@ -87,6 +88,7 @@ public final class SnapshotService {
     private final Object lock = new Object();
     private Snapshot last; // guarded by lock
     private Flight inFlight; // guarded by lock
+    private boolean overran; // guarded by lock: the last collection to end overran its deadline
     private final AtomicLong collections = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
     private volatile String lastError;
@@ -206,7 +208,8 @@ public final class SnapshotService {
                 inFlight = start(now);
             }
             flight = inFlight;
-            if (flight.overdue) { // stuck: never wait for it again
+            if (flight.overdue || (overran && last != null)) {
+                // Stuck, or the last one overran: answer at once with what there is while a collection runs.
                 return lastOr(new SourceException(overdueReason()));
             }
         }
@@ -241,7 +244,7 @@ public final class SnapshotService {
      */
     public String staleness() {
         synchronized (lock) {
-            if (inFlight != null && (inFlight.overdue
+            if (overran || inFlight != null && (inFlight.overdue
                     || ticker.getAsLong() - inFlight.startedNanos > deadline.toNanos())) {
                 String age = last == null ? "" : "; serving the snapshot from "
                         + Math.max(0, (ticker.getAsLong() - last.monotonicNanos()) / 1_000_000_000L) + " s ago";
@@ -299,6 +302,7 @@ public final class SnapshotService {
                 return;
             }
             flight.overdue = true;
+            overran = true;
             flight.task.cancel(true);
         }
         String reason = overdueReason();
@@ -333,6 +337,7 @@ public final class SnapshotService {
             }
             if (result != null) {
                 last = result;
+                overran = false;
             }
             counted = flight.overdue;
         }

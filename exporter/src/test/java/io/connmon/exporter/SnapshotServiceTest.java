@@ -516,12 +516,19 @@ class SnapshotServiceTest {
             assertEquals(2, service.latest().sockets().size());
         } else {
             long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            while (service.staleness() != null) { // interrupted: the thread is free for the next collection
+            while (source.running.get() > 0) { // interrupted: the thread is free for the next collection
                 assertTrue(System.nanoTime() < until, "the interrupted collection never ended");
                 Thread.sleep(5);
             }
             assertEquals(1, service.failures(), "the interrupted collection is not counted twice");
-            assertSame(good, service.latest());
+            assertTrue(service.staleness() != null, "stale until a collection succeeds");
+            source.release.countDown();
+            assertSame(good, service.current(), "answered at once while the next collection runs");
+            while (service.latest() == good) {
+                assertTrue(System.nanoTime() < until, "the next collection never finished");
+                Thread.sleep(5);
+            }
+            assertEquals(3, source.calls.get());
         }
         assertNull(service.staleness());
         assertEquals(1, source.maxRunning.get());
