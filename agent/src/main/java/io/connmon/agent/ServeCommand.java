@@ -52,6 +52,13 @@ final class ServeCommand implements Runnable {
                     + "Env CONNMON_MAX_AGE. Default: ${DEFAULT-VALUE}.")
     Duration maxAge;
 
+    @Option(names = "--collection-timeout", paramLabel = "DURATION",
+            defaultValue = "${env:CONNMON_COLLECTION_TIMEOUT:-10s}", converter = DurationConverter.class,
+            description = "Longest wait for a collection; past it the last good snapshot is served, the failure is "
+                    + "counted and /-/ready answers 503 (stale). Env CONNMON_COLLECTION_TIMEOUT. "
+                    + "Default: ${DEFAULT-VALUE}.")
+    Duration collectionTimeout;
+
     @Mixin
     SourceOptions source;
 
@@ -110,8 +117,11 @@ final class ServeCommand implements Runnable {
         LOG.info(choice.reason());
 
         SocketOwners owners = attribution ? new SocketOwners(source.procRoot, attributionBudget) : null;
+        if (collectionTimeout.isZero()) {
+            throw new Main.UserError("--collection-timeout 0: the timeout must be more than 0", 2);
+        }
         SnapshotService service = new SnapshotService(choice.source(), new NetStatReader(source.procRoot), maxAge,
-                owners);
+                owners, collectionTimeout);
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         // Two of Micrometer's system meters break Prometheus naming rules (promtool: "_count" on a gauge,
         // an abbreviated unit); process_cpu_usage and the JVM meters say the same without them.
