@@ -91,6 +91,7 @@ public final class HttpEndpoints implements AutoCloseable {
      */
     public static HttpEndpoints start(InetSocketAddress address, SnapshotService service, PrometheusRegistry registry)
             throws IOException {
+        AcceptBackoff.install();
         HttpServer server = HttpServer.create(address, BACKLOG);
         // A thread for each connection with a request under way, created when needed and gone after 10 s idle.
         // Past the limit (more connections than the server accepts: cannot happen) the dispatcher closes the

@@ -524,11 +524,11 @@ class SnapshotServiceTest {
             assertTrue(service.staleness() != null, "stale until a collection succeeds");
             source.release.countDown();
             assertSame(good, service.current(), "answered at once while the next collection runs");
-            while (service.latest() == good) {
+            while (service.current() == good) { // scrapes go on: one of them starts the next collection
                 assertTrue(System.nanoTime() < until, "the next collection never finished");
                 Thread.sleep(5);
             }
-            assertEquals(3, source.calls.get());
+            assertTrue(source.calls.get() >= 3, "the interrupted one, then a fresh one: " + source.calls.get());
         }
         assertNull(service.staleness());
         assertEquals(1, source.maxRunning.get());
