@@ -99,6 +99,9 @@ final class ServeCommand implements Runnable {
     @Override
     public void run() {
         LogSetup.configure(logLevel);
+        if (collectionTimeout.isZero()) {
+            throw new Main.UserError("--collection-timeout 0: the timeout must be more than 0", 2);
+        }
         InetSocketAddress address = parseListen(listen);
         MetricsConfig metricsConfig;
         try {
@@ -117,9 +120,6 @@ final class ServeCommand implements Runnable {
         LOG.info(choice.reason());
 
         SocketOwners owners = attribution ? new SocketOwners(source.procRoot, attributionBudget) : null;
-        if (collectionTimeout.isZero()) {
-            throw new Main.UserError("--collection-timeout 0: the timeout must be more than 0", 2);
-        }
         SnapshotService service = new SnapshotService(choice.source(), new NetStatReader(source.procRoot), maxAge,
                 owners, collectionTimeout);
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
