@@ -76,11 +76,14 @@ public final class HttpEndpoints implements AutoCloseable {
 
     private final HttpServer server;
     private final ThreadPoolExecutor executor;
+    private final PrometheusRegistry registry;
     final HttpMetrics requests;
 
-    private HttpEndpoints(HttpServer server, ThreadPoolExecutor executor, HttpMetrics requests) {
+    private HttpEndpoints(HttpServer server, ThreadPoolExecutor executor, PrometheusRegistry registry,
+            HttpMetrics requests) {
         this.server = server;
         this.executor = executor;
+        this.registry = registry;
         this.requests = requests;
     }
 
@@ -107,7 +110,7 @@ public final class HttpEndpoints implements AutoCloseable {
         registry.register(requests);
         server.createContext("/", new Router(service, registry, requests));
         server.start();
-        return new HttpEndpoints(server, executor, requests);
+        return new HttpEndpoints(server, executor, registry, requests);
     }
 
     /** The bound address (the port is the real one when 0 was asked for). */
@@ -130,6 +133,7 @@ public final class HttpEndpoints implements AutoCloseable {
         }
         server.stop(0);
         executor.shutdownNow();
+        registry.unregister(requests);
     }
 
     /** A handler that may fail; {@link #serve} turns any failure into an answer or a closed connection. */
