@@ -18,6 +18,9 @@ open files come back to their idle counts after the load stops, and its peak res
 Bounded: every client stops by itself after --seconds; the daemon is stopped at the end. Loopback only.
 
     mvn -B -ntp -q -DskipTests package && python3 bench/http-load.py --seconds 60
+
+--fd-exhaustion N instead starts the daemon under `prlimit --nofile=N:N`, holds 400 idle connections for 10 s and
+reports its CPU time meanwhile (JDK 17's accept loop spins at a full core when descriptors run out).
 """
 import argparse
 import json
@@ -243,8 +246,67 @@ def wait_idle(pid, idle, seconds):
     return st
 
 
+def fd_exhaustion(nofile, connections, java_opts):
+    """The daemon under `prlimit --nofile=N:N` while `connections` idle connections are held for 10 s: its CPU time
+    meanwhile (a spinning accept loop costs a full core), its open files, and whether it serves once they go."""
+    tmp = tempfile.mkdtemp(prefix="connmon-fd-exhaustion-")
+    daemon = None
+    held = []
+    try:
+        write_proc_tree(os.path.join(tmp, "proc"), 1000)
+        port = free_port()
+        env = dict(os.environ)
+        if java_opts:
+            env["JAVA_OPTS"] = java_opts
+        log_path = os.path.join(tmp, "connmon.log")
+        daemon = subprocess.Popen(["prlimit", "--nofile=%d:%d" % (nofile, nofile), CONNMON, "serve", "--listen",
+                                   "127.0.0.1:%d" % port, "--source", "procfs", "--proc-root",
+                                   os.path.join(tmp, "proc")], stdout=open(log_path, "w"),
+                                  stderr=subprocess.STDOUT, env=env)
+        wait_ready(port, 60)
+
+        def cpu():
+            f = open("/proc/%d/stat" % daemon.pid).read().rsplit(")", 1)[1].split()
+            return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+
+        for _ in range(connections):
+            try:
+                held.append(socket.create_connection(("127.0.0.1", port), timeout=2))
+            except OSError:
+                break
+        before = cpu()
+        time.sleep(10)
+        spent = cpu() - before
+        fds = len(os.listdir("/proc/%d/fd" % daemon.pid))
+        for s in held:
+            s.close()
+        held = []
+        time.sleep(2)
+        status, _ = get(port, "/metrics", timeout=10)
+        print("nofile %d, %d connections held 10 s: %.2f s of CPU, %d open files; /metrics afterwards: %d" % (
+            nofile, connections, spent, fds, status))
+        with open(log_path) as f:
+            for line in f:
+                if line.startswith("WARN") or line.startswith("ERROR"):
+                    print("  log: " + line.rstrip())
+        return 0 if spent < 2 and status == 200 else 1
+    finally:
+        for s in held:
+            s.close()
+        if daemon is not None:
+            daemon.send_signal(signal.SIGTERM)
+            try:
+                daemon.wait(10)
+            except subprocess.TimeoutExpired:
+                daemon.kill()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
+    ap.add_argument("--fd-exhaustion", type=int, metavar="NOFILE",
+                    help="instead: hold 400 idle connections against a daemon limited to NOFILE descriptors")
+    ap.add_argument("--java-opts", help="with --fd-exhaustion: JAVA_OPTS for the daemon")
     ap.add_argument("--seconds", type=int, default=60)
     ap.add_argument("--sockets", type=int, default=100000)
     ap.add_argument("--scrapers", type=int, default=64)
@@ -257,6 +319,8 @@ def main():
         return role_good(args.port, args.seconds)
     if args.role == "load":
         return role_load(args.port, args.seconds, args.scrapers, args.slowloris, args.nonreaders)
+    if args.fd_exhaustion:
+        return fd_exhaustion(args.fd_exhaustion, 400, args.java_opts)
 
     tmp = tempfile.mkdtemp(prefix="connmon-http-load-")
     daemon = None
