@@ -31,6 +31,8 @@ final class AcceptBackoff extends Handler {
 
     private static final Logger JDK = Logger.getLogger(JDK_LOGGER); // held: JUL keeps loggers weakly
     private static AcceptBackoff installed; // guarded by AcceptBackoff.class
+    /** Read while descriptors are there to read it with. */
+    private static final long LIMIT = HttpLimits.openFilesLimit();
 
     private final LongConsumer pause;
     private final LongSupplier ticker;
@@ -115,9 +117,9 @@ final class AcceptBackoff extends Handler {
 
     private static String openFiles() {
         try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
-            return fds.count() + " open, limit " + HttpLimits.openFilesLimit();
+            return fds.count() + " open, limit " + LIMIT;
         } catch (IOException | RuntimeException | Error e) { // listing needs a descriptor too
-            return "limit " + HttpLimits.openFilesLimit();
+            return "limit " + LIMIT;
         }
     }
 
