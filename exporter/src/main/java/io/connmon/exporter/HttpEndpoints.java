@@ -494,6 +494,9 @@ public final class HttpEndpoints implements AutoCloseable {
                 return;
             }
             exchange.getResponseHeaders().set("Content-Type", "application/json");
+            // How old the data is, in whole seconds: more than max-age while collections fail or overrun.
+            exchange.getResponseHeaders().set("Age",
+                    Long.toString(Math.max(0, (service.nanoTime() - s.monotonicNanos()) / 1_000_000_000L)));
             if (exchange.getRequestMethod().equals("HEAD")) {
                 exchange.sendResponseHeaders(200, -1);
                 return;

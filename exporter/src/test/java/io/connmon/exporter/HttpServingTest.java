@@ -220,8 +220,9 @@ class HttpServingTest {
     @Test
     void pastTheCollectionDeadlineTheLastSnapshotIsServedAndReadinessSaysStale() throws Exception {
         SnapshotServiceTest.BlockingSource source = new SnapshotServiceTest.BlockingSource(true);
+        SnapshotServiceTest.Ticker ticker = new SnapshotServiceTest.Ticker();
         SnapshotService service = new SnapshotService(source, Sockets::stats, Duration.ZERO, Duration.ofMillis(200),
-                Sockets.tickingClock(), System::nanoTime, "testhost", null);
+                Sockets.tickingClock(), ticker, "testhost", null);
         server = TestServer.start(service);
         JsonNode good = server.snapshot("");
         assertEquals(200, server.get("/-/ready").statusCode());
@@ -230,6 +231,8 @@ class HttpServingTest {
         assertEquals(1, m.value("connmon_collection_errors_total"));
         assertEquals(1, m.value("connmon_up"));
         assertEquals(good.get("timestamp"), server.snapshot("").get("timestamp"));
+        ticker.advance(Duration.ofSeconds(5)); // the stale snapshot is served with its age
+        assertEquals("5", server.get("/snapshot").headers().firstValue("Age").orElse(""));
         HttpResponse<String> ready = server.get("/-/ready");
         assertEquals(503, ready.statusCode());
         assertTrue(ready.body().startsWith("Not ready: stale: a collection has run for longer than its 200ms deadline"),
