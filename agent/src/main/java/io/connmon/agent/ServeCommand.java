@@ -46,6 +46,13 @@ final class ServeCommand implements Runnable {
                     + "Env CONNMON_MAX_AGE. Default: ${DEFAULT-VALUE}.")
     Duration maxAge;
 
+    @Option(names = "--collection-timeout", paramLabel = "DURATION",
+            defaultValue = "${env:CONNMON_COLLECTION_TIMEOUT:-10s}", converter = DurationConverter.class,
+            description = "Longest wait for a collection; past it the last good snapshot is served, the failure is "
+                    + "counted and /-/ready answers 503 (stale). Env CONNMON_COLLECTION_TIMEOUT. "
+                    + "Default: ${DEFAULT-VALUE}.")
+    Duration collectionTimeout;
+
     @Mixin
     SourceOptions source;
 
@@ -128,6 +135,9 @@ final class ServeCommand implements Runnable {
 
     @Override
     public void run() {
+        if (collectionTimeout.isZero()) {
+            throw new Main.UserError(setting("--collection-timeout", "0") + ": the timeout must be more than 0", 2);
+        }
         try {
             LogSetup.configure(logLevel);
         } catch (Main.UserError e) {
@@ -153,7 +163,7 @@ final class ServeCommand implements Runnable {
 
         SocketOwners owners = attributing ? new SocketOwners(source.procRoot, attributionBudget) : null;
         SnapshotService service = new SnapshotService(choice.source(), new NetStatReader(source.procRoot), maxAge,
-                owners);
+                owners, collectionTimeout);
         PrometheusRegistry registry = new PrometheusRegistry();
         registry.register(new SocketMetrics(service, metricsConfig, BuildInfo.version()));
         SelfMetrics self = new SelfMetrics();

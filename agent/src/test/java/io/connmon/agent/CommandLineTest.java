@@ -90,6 +90,16 @@ class CommandLineTest {
     }
 
     @Test
+    void aCollectionTimeoutMustBeAPositiveDuration() {
+        Result zero = run("serve", "--collection-timeout", "0");
+        assertEquals(2, zero.code);
+        assertTrue(zero.err.contains("--collection-timeout 0: the timeout must be more than 0"), zero.err);
+        Result bad = run("serve", "--collection-timeout", "soon");
+        assertEquals(2, bad.code);
+        assertTrue(bad.err.contains("'soon' is not a duration"), bad.err);
+    }
+
+    @Test
     void listFromAFixtureTreeNeedsNoRealProc(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
             throws Exception {
         java.nio.file.Files.createDirectories(dir.resolve("net"));

@@ -3,6 +3,8 @@ package io.connmon.exporter;
 import io.connmon.parser.counters.NetStats;
 import io.connmon.parser.model.SocketRecord;
 import io.connmon.parser.model.SocketState;
+import io.connmon.parser.model.SocketTable;
+import io.connmon.parser.source.SocketSource;
 import io.connmon.parser.source.SourceException;
 
 import static io.connmon.exporter.Sockets.listen;
@@ -23,8 +25,12 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class SnapshotServiceTest {
 
@@ -46,7 +52,26 @@ class SnapshotServiceTest {
     }
 
     private static SnapshotService service(FakeSource source, Duration maxAge) {
-        return new SnapshotService(source, Sockets::stats, maxAge, Sockets.tickingClock(), "testhost");
+        return service(source, maxAge, new Ticker());
+    }
+
+    private static SnapshotService service(SocketSource source, Duration maxAge, Ticker ticker) {
+        return new SnapshotService(source, Sockets::stats, maxAge, SnapshotService.DEFAULT_DEADLINE,
+                Sockets.tickingClock(), ticker, "testhost", null);
+    }
+
+    /** Monotonic time that moves only when the test says so. */
+    static final class Ticker implements LongSupplier {
+        private final AtomicLong nanos = new AtomicLong(1_000_000_000L);
+
+        @Override
+        public long getAsLong() {
+            return nanos.get();
+        }
+
+        void advance(Duration d) {
+            nanos.addAndGet(d.toNanos());
+        }
     }
 
     @Test
@@ -100,18 +125,38 @@ class SnapshotServiceTest {
     }
 
     @Test
-    void manyConcurrentCallersNeverRunTwoCollectionsAtOnce() throws Exception {
-        FakeSource source = new FakeSource(SnapshotServiceTest::nSockets).delay(20);
+    void callersArrivingWhileACollectionIsBlockedNeverStartASecondOne() throws Exception {
+        CountDownLatch gate = new CountDownLatch(1);
+        FakeSource source = new FakeSource(SnapshotServiceTest::nSockets).gate(gate);
         SnapshotService service = service(source, Duration.ZERO);
+        List<Thread> threads = Collections.synchronizedList(new ArrayList<>());
         List<Future<Snapshot>> results = new ArrayList<>();
-        for (int i = 0; i < 200; i++) {
-            results.add(pool.submit(() -> service.current()));
+        for (int i = 0; i < 50; i++) {
+            results.add(pool.submit(() -> {
+                threads.add(Thread.currentThread());
+                return service.current();
+            }));
         }
+        awaitParked(threads, 50);
+        assertEquals(1, source.calls(), "the source is blocked: nobody may start another collection");
+        gate.countDown();
         for (Future<Snapshot> f : results) {
-            f.get(30, TimeUnit.SECONDS);
+            assertSame(results.get(0).get(10, TimeUnit.SECONDS), f.get(10, TimeUnit.SECONDS));
         }
+        assertEquals(1, source.calls());
         assertEquals(1, source.maxConcurrent());
-        assertTrue(source.calls() < 200, "callers that overlapped a collection shared it: " + source.calls());
+        // Once it is over, the next caller (max-age zero) starts the next one.
+        assertEquals(2, service.current().sockets().size());
+        assertEquals(2, source.calls());
+    }
+
+    /** Waits until {@code n} threads are parked inside {@link SnapshotService#current()}. */
+    private static void awaitParked(List<Thread> threads, int n) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!(threads.size() == n && List.copyOf(threads).stream().allMatch(SnapshotServiceTest::parkedInCurrent))) {
+            assertTrue(System.nanoTime() < deadline, "callers never all waited");
+            Thread.sleep(5);
+        }
     }
 
     @Test
@@ -139,12 +184,15 @@ class SnapshotServiceTest {
     @Test
     void aRequestThatWaitedWhileACollectionRanSharesIt() throws Exception {
         FakeSource source = new FakeSource(SnapshotServiceTest::nSockets);
-        SnapshotService service = service(source, Duration.ZERO);
-        long arrived = System.nanoTime(); // queued for a worker thread while...
+        Ticker ticker = new Ticker();
+        SnapshotService service = service(source, Duration.ZERO, ticker);
+        long arrived = ticker.getAsLong(); // queued for a worker thread while...
+        ticker.advance(Duration.ofMillis(5));
         Snapshot a = service.current(); // ...another request collected
+        ticker.advance(Duration.ofMillis(5));
         assertSame(a, service.current(arrived));
         assertEquals(1, source.calls());
-        Snapshot b = service.current(System.nanoTime()); // arrived after: fresh
+        Snapshot b = service.current(ticker.getAsLong()); // arrived after: fresh
         assertEquals(2, source.calls());
         assertEquals(2, b.sockets().size());
     }
@@ -152,10 +200,13 @@ class SnapshotServiceTest {
     @Test
     void aSnapshotOlderThanMaxAgeIsReplaced() throws Exception {
         FakeSource source = new FakeSource(SnapshotServiceTest::nSockets);
-        SnapshotService service = service(source, Duration.ofMillis(200));
+        Ticker ticker = new Ticker();
+        SnapshotService service = service(source, Duration.ofMillis(200), ticker);
         Snapshot a = service.current();
+        ticker.advance(Duration.ofMillis(199));
         assertSame(a, service.current());
-        Thread.sleep(300);
+        assertEquals(1, source.calls());
+        ticker.advance(Duration.ofMillis(1));
         Snapshot b = service.current();
         assertEquals(2, source.calls());
         assertEquals(2, b.sockets().size());
@@ -201,11 +252,15 @@ class SnapshotServiceTest {
         CountDownLatch gate = new CountDownLatch(1);
         FakeSource source = new FakeSource(SnapshotServiceTest::nSockets).fail("no tables").gate(gate);
         SnapshotService service = service(source, Duration.ZERO);
+        List<Thread> threads = Collections.synchronizedList(new ArrayList<>());
         List<Future<Snapshot>> results = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
-            results.add(pool.submit(() -> service.current()));
+            results.add(pool.submit(() -> {
+                threads.add(Thread.currentThread());
+                return service.current();
+            }));
         }
-        Thread.sleep(200);
+        awaitParked(threads, 5);
         gate.countDown();
         for (Future<Snapshot> f : results) {
             var e = assertThrows(java.util.concurrent.ExecutionException.class, () -> f.get(10, TimeUnit.SECONDS));
@@ -213,7 +268,8 @@ class SnapshotServiceTest {
             assertEquals("no tables", e.getCause().getMessage());
         }
         assertNull(service.latest());
-        assertEquals(source.calls(), service.failures());
+        assertEquals(1, source.calls(), "they shared the one failed collection");
+        assertEquals(1, service.failures());
     }
 
     @Test
@@ -229,17 +285,30 @@ class SnapshotServiceTest {
     @Test
     void aSnapshotCarriesTheTableCountersHostAndTimes() throws Exception {
         NetStats stats = Sockets.stats();
-        FakeSource source = new FakeSource(List.of(listen("127.0.0.1", 22))).delay(30);
-        SnapshotService service = new SnapshotService(source, () -> stats, Duration.ZERO, Sockets.tickingClock(),
-                "web1");
-        long before = System.nanoTime();
+        Ticker ticker = new Ticker();
+        FakeSource inner = new FakeSource(List.of(listen("127.0.0.1", 22)));
+        SocketSource source = new SocketSource() { // a collection that takes 30 ms of the injected time
+            @Override
+            public String name() {
+                return inner.name();
+            }
+
+            @Override
+            public SocketTable collect() throws SourceException {
+                ticker.advance(Duration.ofMillis(30));
+                return inner.collect();
+            }
+        };
+        SnapshotService service = new SnapshotService(source, () -> stats, Duration.ZERO,
+                SnapshotService.DEFAULT_DEADLINE, Sockets.tickingClock(), ticker, "web1", null);
+        long before = ticker.getAsLong();
         Snapshot s = service.current();
         assertEquals("web1", s.host());
         assertEquals("fake", s.source());
         assertSame(stats, s.stats());
         assertEquals(Instant.parse("2026-11-24T18:00:00Z"), s.timestamp());
-        assertTrue(s.collectionTime().toMillis() >= 30, s.collectionTime().toString());
-        assertTrue(s.monotonicNanos() - before >= 30_000_000L);
+        assertEquals(Duration.ofMillis(30), s.collectionTime());
+        assertEquals(before + 30_000_000L, s.monotonicNanos());
         assertEquals(List.of(listen("127.0.0.1", 22)), s.sockets());
         assertEquals("fake", service.sourceName());
     }
@@ -248,5 +317,238 @@ class SnapshotServiceTest {
     void aNegativeMaxAgeIsRefused() {
         assertThrows(IllegalArgumentException.class,
                 () -> service(new FakeSource(List.of()), Duration.ofSeconds(-1)));
+    }
+
+    /** A listener recording what it was told. */
+    static final class Recorder implements SnapshotService.Listener {
+        final List<Snapshot> collected = Collections.synchronizedList(new ArrayList<>());
+        final List<String> failed = Collections.synchronizedList(new ArrayList<>());
+
+        @Override
+        public void collected(Snapshot snapshot) {
+            collected.add(snapshot);
+        }
+
+        @Override
+        public void failed(String reason, Duration took) {
+            failed.add(reason.toString()); // as a log line would use it: null would throw here
+        }
+    }
+
+    @Test
+    void aListenerThatThrowsDoesNotFailAGoodCollection() throws Exception {
+        FakeSource source = new FakeSource(SnapshotServiceTest::nSockets);
+        SnapshotService service = service(source, Duration.ZERO);
+        service.addListener(new SnapshotService.Listener() {
+            @Override
+            public void collected(Snapshot snapshot) {
+                throw new IllegalStateException("metrics registry closed");
+            }
+
+            @Override
+            public void failed(String reason, Duration took) {
+                throw new AssertionError("log full");
+            }
+        });
+        Recorder after = new Recorder();
+        service.addListener(after);
+
+        Snapshot s = service.current();
+        assertEquals(1, s.sockets().size());
+        assertSame(s, service.latest());
+        assertEquals(0, service.failures());
+        assertNull(service.lastError());
+        assertEquals(List.of(s), after.collected, "the listener after the broken one is still told");
+
+        source.fail("net/tcp: cannot open");
+        assertSame(s, service.current());
+        assertEquals(1, service.failures());
+        assertEquals(List.of("net/tcp: cannot open"), after.failed);
+    }
+
+    @Test
+    void aFailureWithoutAMessageIsReportedByItsClass() throws Exception {
+        SnapshotService service = service(failing(() -> new SourceException(null)), Duration.ZERO, new Ticker());
+        Recorder r = new Recorder();
+        service.addListener(r);
+        SourceException e = assertThrows(SourceException.class, service::current);
+        assertEquals(1, service.failures());
+        assertEquals(1, r.failed.size());
+        assertTrue(r.failed.get(0).contains("SourceException"), r.failed.get(0));
+        assertEquals(r.failed.get(0), service.lastError());
+        assertEquals(r.failed.get(0), e.getMessage());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"assertion", "oom", "npe"})
+    void anErrorFromTheSourceIsAFailureCountedAndReportedWithItsCause(String kind) throws Exception {
+        Throwable thrown = switch (kind) {
+            case "assertion" -> new AssertionError("table index out of step");
+            case "oom" -> new OutOfMemoryError("Java heap space");
+            default -> new NullPointerException();
+        };
+        FakeSource good = new FakeSource(SnapshotServiceTest::nSockets);
+        java.util.concurrent.atomic.AtomicBoolean broken = new java.util.concurrent.atomic.AtomicBoolean();
+        SocketSource source = new SocketSource() {
+            @Override
+            public String name() {
+                return "fake";
+            }
+
+            @Override
+            public SocketTable collect() throws SourceException {
+                if (broken.get()) {
+                    sneakyThrow(thrown);
+                }
+                return good.collect();
+            }
+        };
+        SnapshotService service = service(source, Duration.ZERO, new Ticker());
+        Recorder r = new Recorder();
+        service.addListener(r);
+
+        broken.set(true);
+        SourceException e = assertThrows(SourceException.class, service::current);
+        assertSame(thrown, e.getCause());
+        assertEquals(1, service.failures());
+        assertEquals(List.of("collection failed: " + thrown), r.failed);
+
+        broken.set(false);
+        Snapshot s = service.current();
+        broken.set(true);
+        assertSame(s, service.current(), "the last good snapshot is served on");
+        assertEquals(2, service.failures());
+        assertEquals(3, service.collections());
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T extends Throwable> void sneakyThrow(Throwable t) throws T {
+        throw (T) t;
+    }
+
+    private static SocketSource failing(java.util.function.Supplier<SourceException> e) {
+        return new SocketSource() {
+            @Override
+            public String name() {
+                return "fake";
+            }
+
+            @Override
+            public SocketTable collect() throws SourceException {
+                throw e.get();
+            }
+        };
+    }
+
+    /** A source whose collections after the first block until released, ignoring interrupts when told to. */
+    static final class BlockingSource implements SocketSource {
+        final CountDownLatch release = new CountDownLatch(1);
+        final java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        final java.util.concurrent.atomic.AtomicInteger running = new java.util.concurrent.atomic.AtomicInteger();
+        final java.util.concurrent.atomic.AtomicInteger maxRunning = new java.util.concurrent.atomic.AtomicInteger();
+        final boolean ignoreInterrupts;
+
+        BlockingSource(boolean ignoreInterrupts) {
+            this.ignoreInterrupts = ignoreInterrupts;
+        }
+
+        @Override
+        public String name() {
+            return "blocking";
+        }
+
+        @Override
+        public SocketTable collect() throws SourceException {
+            int n = calls.incrementAndGet();
+            maxRunning.accumulateAndGet(running.incrementAndGet(), Math::max);
+            try {
+                while (n > 1) { // a net/tcp that never ends
+                    try {
+                        if (release.await(30, TimeUnit.SECONDS)) {
+                            break;
+                        }
+                        throw new SourceException("never released");
+                    } catch (InterruptedException e) {
+                        if (!ignoreInterrupts) {
+                            throw new SourceException("interrupted");
+                        }
+                    }
+                }
+                return Sockets.table(nSockets(n));
+            } finally {
+                running.decrementAndGet();
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "ignoring interrupts: {0}")
+    @ValueSource(booleans = {true, false})
+    void aCollectionPastItsDeadlineServesTheLastGoodSnapshotAndNeverPilesUp(boolean ignoreInterrupts)
+            throws Exception {
+        BlockingSource source = new BlockingSource(ignoreInterrupts);
+        Ticker ticker = new Ticker();
+        SnapshotService service = new SnapshotService(source, Sockets::stats, Duration.ZERO, Duration.ofMillis(50),
+                Sockets.tickingClock(), ticker, "testhost", null);
+        Recorder r = new Recorder();
+        service.addListener(r);
+        Snapshot good = service.current();
+        assertNull(service.staleness());
+
+        ticker.advance(Duration.ofSeconds(3));
+        assertSame(good, service.current(), "past the deadline: the last good snapshot");
+        assertEquals(1, service.failures());
+        assertEquals(List.of("a collection has run for longer than its 50ms deadline"), r.failed);
+        assertEquals(r.failed.get(0), service.lastError());
+        if (ignoreInterrupts) {
+            String stale = service.staleness();
+            assertTrue(stale != null && stale.startsWith("stale: ") && stale.contains("3 s ago"), stale);
+            for (int i = 0; i < 20; i++) { // answered at once, with no new collection and no new failure
+                assertSame(good, service.current());
+            }
+            assertEquals(2, source.calls.get(), "at most one outstanding collection");
+            assertEquals(1, service.failures());
+            source.release.countDown();
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (service.latest() == good) { // the stuck collection ends late, and its result is kept
+                assertTrue(System.nanoTime() < until, "the released collection never finished");
+                Thread.sleep(5);
+            }
+            assertEquals(2, service.latest().sockets().size());
+        } else {
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (source.running.get() > 0) { // interrupted: the thread is free for the next collection
+                assertTrue(System.nanoTime() < until, "the interrupted collection never ended");
+                Thread.sleep(5);
+            }
+            assertEquals(1, service.failures(), "the interrupted collection is not counted twice");
+            assertTrue(service.staleness() != null, "stale until a collection succeeds");
+            source.release.countDown();
+            assertSame(good, service.current(), "answered at once while the next collection runs");
+            while (service.current() == good) { // scrapes go on: one of them starts the next collection
+                assertTrue(System.nanoTime() < until, "the next collection never finished");
+                Thread.sleep(5);
+            }
+            assertTrue(source.calls.get() >= 3, "the interrupted one, then a fresh one: " + source.calls.get());
+        }
+        assertNull(service.staleness());
+        assertEquals(1, source.maxRunning.get());
+    }
+
+    @Test
+    void withoutAGoodSnapshotACollectionPastItsDeadlineIsAFailure() throws Exception {
+        CountDownLatch never = new CountDownLatch(1);
+        FakeSource source = new FakeSource(SnapshotServiceTest::nSockets).gate(never);
+        SnapshotService service = new SnapshotService(source, Sockets::stats, Duration.ZERO, Duration.ofMillis(20),
+                Sockets.tickingClock(), new Ticker(), "testhost", null);
+        SourceException e = assertThrows(SourceException.class, service::current);
+        assertEquals("a collection has run for longer than its 20ms deadline", e.getMessage());
+        assertEquals(1, service.failures());
+        never.countDown();
+    }
+
+    @Test
+    void theReadinessSaysWhyBeforeTheFirstCollection() {
+        SnapshotService service = service(new FakeSource(List.of()), Duration.ZERO);
+        assertEquals("no collection has succeeded yet", service.staleness());
     }
 }
