@@ -11,6 +11,8 @@ import io.connmon.exporter.MetricsConfig;
 import io.connmon.exporter.SelfMetrics;
 import io.connmon.exporter.SnapshotService;
 import io.connmon.exporter.SocketMetrics;
+import io.connmon.exporter.web.WebConfigException;
+import io.connmon.exporter.web.WebSecurity;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -24,6 +26,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.Set;
@@ -45,6 +48,11 @@ final class ServeCommand implements Runnable {
             description = "Address to listen on; the snapshot shows every peer of the host, so keep it local unless "
                     + "you mean it. Env CONNMON_LISTEN. Default: ${DEFAULT-VALUE}.")
     String listen;
+
+    @Option(names = "--web.config.file", paramLabel = "FILE", defaultValue = "${env:CONNMON_WEB_CONFIG_FILE:-}",
+            description = "exporter-toolkit web configuration (TLS, basic auth, headers), as node_exporter's; "
+                    + "see docs/security.md. Env CONNMON_WEB_CONFIG_FILE. Default: none (plain HTTP).")
+    String webConfigFile;
 
     @Option(names = "--max-age", paramLabel = "DURATION", defaultValue = "${env:CONNMON_MAX_AGE:-1s}",
             converter = DurationConverter.class,
@@ -130,9 +138,19 @@ final class ServeCommand implements Runnable {
         new UptimeMetrics().bindTo(registry);
         new FileDescriptorMetrics().bindTo(registry);
 
+        WebSecurity web;
+        try {
+            web = webConfigFile == null || webConfigFile.isBlank() ? WebSecurity.none()
+                    : WebSecurity.load(Path.of(webConfigFile));
+        } catch (WebConfigException e) {
+            throw new Main.UserError(e.getMessage(), 2);
+        }
+        if (webConfigFile != null && !webConfigFile.isBlank()) {
+            LOG.info(web.describe());
+        }
         HttpEndpoints http;
         try {
-            http = HttpEndpoints.start(address, service, registry.getPrometheusRegistry());
+            http = HttpEndpoints.start(address, service, registry.getPrometheusRegistry(), web);
         } catch (BindException e) {
             throw new Main.UserError("cannot listen on " + listen + ": " + e.getMessage(), 1);
         } catch (IOException e) {
@@ -146,7 +164,7 @@ final class ServeCommand implements Runnable {
             stopped.countDown();
         }, "connmon-shutdown"));
         InetSocketAddress bound = http.address();
-        LOG.info("connmon " + BuildInfo.version() + " listening on http://"
+        LOG.info("connmon " + BuildInfo.version() + " listening on " + web.scheme() + "://"
                 + (bound.getAddress().getHostAddress().contains(":") ? "[" + bound.getAddress().getHostAddress() + "]"
                         : bound.getAddress().getHostAddress()) + ":" + bound.getPort()
                 + " (max-age " + maxAge.toMillis() + "ms)");

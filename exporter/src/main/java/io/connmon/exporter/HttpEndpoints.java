@@ -1,6 +1,7 @@
 package io.connmon.exporter;
 
 import io.connmon.parser.source.SourceException;
+import io.connmon.exporter.web.WebSecurity;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
@@ -56,7 +57,18 @@ public final class HttpEndpoints implements AutoCloseable {
      */
     public static HttpEndpoints start(InetSocketAddress address, SnapshotService service, PrometheusRegistry registry)
             throws IOException {
-        HttpServer server = HttpServer.create(address, 64);
+        return start(address, service, registry, WebSecurity.none());
+    }
+
+    /**
+     * Binds and starts the server with the TLS, basic authentication and headers of a web configuration file
+     * ({@link WebSecurity#none()}: plain HTTP, as without one).
+     *
+     * @throws IOException if the address cannot be bound (in use, not local)
+     */
+    public static HttpEndpoints start(InetSocketAddress address, SnapshotService service, PrometheusRegistry registry,
+            WebSecurity web) throws IOException {
+        HttpServer server = web.createServer(address, 64);
         ThreadPoolExecutor executor = new ThreadPoolExecutor(THREADS, THREADS, 60, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(QUEUE), r -> {
                     Thread t = new Thread(r, "connmon-http");
