@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
@@ -137,13 +138,19 @@ public record WebConfig(TlsSettings tls, Map<String, String> users, Map<String, 
         } catch (UnrecognizedPropertyException e) {
             String where = path(e);
             return fail("unknown key \"" + e.getPropertyName() + "\"" + (where.isEmpty() ? "" : " in " + where)
-                    + line(e.getLocation()));
+                    + lineOf(text, e.getPropertyName()));
         } catch (JsonMappingException e) {
+            for (Throwable c = e.getCause(); c != null; c = c.getCause()) {
+                if (c instanceof StreamReadException syntax) { // a YAML syntax error met while binding
+                    return fail("not valid YAML: " + yamlProblem(syntax.getOriginalMessage())
+                            + line(syntax.getLocation()));
+                }
+            }
             String where = path(e);
             return fail((where.isEmpty() ? "" : where + ": ") + Pem.oneLine(e.getOriginalMessage())
                     + line(e.getLocation()));
         } catch (JsonProcessingException e) {
-            return fail("not valid YAML: " + Pem.oneLine(e.getOriginalMessage()) + line(e.getLocation()));
+            return fail("not valid YAML: " + yamlProblem(e.getOriginalMessage()) + line(e.getLocation()));
         } catch (IOException e) {
             return fail("cannot read: " + e);
         }
@@ -158,6 +165,38 @@ public record WebConfig(TlsSettings tls, Map<String, String> users, Map<String, 
                 .map(JsonMappingException.Reference::getFieldName)
                 .limit(Math.max(0, e.getPath().size() - (e instanceof UnrecognizedPropertyException ? 1 : 0)))
                 .collect(Collectors.joining("."));
+    }
+
+    /** Where a key first appears (Jackson reports an unknown key of a record at the end of its object). */
+    private static String lineOf(byte[] text, String key) {
+        String[] lines = new String(text, StandardCharsets.UTF_8).split("\r?\n", -1);
+        for (int i = 0; i < lines.length; i++) {
+            String l = lines[i].strip();
+            if (l.startsWith("- ")) {
+                l = l.substring(2).strip();
+            }
+            if (l.startsWith(key + ":") || l.startsWith("\"" + key + "\":") || l.startsWith("'" + key + "':")) {
+                return " (line " + (i + 1) + ")";
+            }
+        }
+        return "";
+    }
+
+    /**
+     * SnakeYAML's explanation without its quotes of the file (indented lines), which could show a secret: e.g.
+     * "while scanning a simple key; could not find expected ':'".
+     */
+    static String yamlProblem(String message) {
+        if (message == null) {
+            return "unknown error";
+        }
+        List<String> parts = new ArrayList<>();
+        for (String l : message.split("\r?\n")) {
+            if (!l.isBlank() && !Character.isWhitespace(l.charAt(0))) {
+                parts.add(l.strip());
+            }
+        }
+        return parts.isEmpty() ? "unknown error" : String.join("; ", parts);
     }
 
     private static String line(JsonLocation l) {
