@@ -101,6 +101,16 @@ final class ServeCommand implements Runnable {
     public void run() {
         LogSetup.configure(logLevel);
         InetSocketAddress address = parseListen(listen);
+        WebSecurity web;
+        try {
+            web = webConfigFile == null || webConfigFile.isBlank() ? WebSecurity.none()
+                    : WebSecurity.load(Path.of(webConfigFile));
+        } catch (WebConfigException e) {
+            throw new Main.UserError(e.getMessage(), 2);
+        }
+        if (web.configured()) {
+            LOG.info(web.describe());
+        }
         MetricsConfig metricsConfig;
         try {
             Set<Integer> allow = new LinkedHashSet<>();
@@ -138,16 +148,6 @@ final class ServeCommand implements Runnable {
         new UptimeMetrics().bindTo(registry);
         new FileDescriptorMetrics().bindTo(registry);
 
-        WebSecurity web;
-        try {
-            web = webConfigFile == null || webConfigFile.isBlank() ? WebSecurity.none()
-                    : WebSecurity.load(Path.of(webConfigFile));
-        } catch (WebConfigException e) {
-            throw new Main.UserError(e.getMessage(), 2);
-        }
-        if (webConfigFile != null && !webConfigFile.isBlank()) {
-            LOG.info(web.describe());
-        }
         HttpEndpoints http;
         try {
             http = HttpEndpoints.start(address, service, registry.getPrometheusRegistry(), web);

@@ -50,6 +50,11 @@ public final class WebSecurity {
         return new WebSecurity(c, c.current().tls() == null ? null : new ReloadingTls(c));
     }
 
+    /** Whether a web configuration file is in force. */
+    public boolean configured() {
+        return config != null;
+    }
+
     /** Whether the server speaks TLS. */
     public boolean tls() {
         return tls != null;
