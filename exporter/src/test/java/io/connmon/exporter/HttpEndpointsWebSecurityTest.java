@@ -40,7 +40,7 @@ class HttpEndpointsWebSecurityTest {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         registry.getPrometheusRegistry().register(new SocketMetrics(service, MetricsConfig.DEFAULT, "test"));
         try (HttpEndpoints http = HttpEndpoints.start(new InetSocketAddress("127.0.0.1", 0), service,
-                registry.getPrometheusRegistry(), WebSecurity.load(file, log::add))) {
+                registry.getPrometheusRegistry(), WebSecurity.load(file, (level, line) -> log.add(line)))) {
             HttpClient c = HttpClient.newHttpClient();
             String auth = "Basic " + Base64.getEncoder().encodeToString("alice:correct horse"
                     .getBytes(StandardCharsets.UTF_8));

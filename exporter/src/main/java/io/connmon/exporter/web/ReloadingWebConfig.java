@@ -5,7 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 
 /**
  * The web configuration file, read again whenever it or a file it names (certificate, key, client CA) changes,
@@ -16,7 +16,7 @@ import java.util.function.Consumer;
 final class ReloadingWebConfig {
 
     private final Path file;
-    private final Consumer<String> log;
+    private final BiConsumer<System.Logger.Level, String> log;
     private WebConfig current;
     private Map<Path, byte[]> currentInputs;
     private Map<Path, byte[]> badInputs;
@@ -27,7 +27,7 @@ final class ReloadingWebConfig {
      *
      * @param log where the one line about a bad or a changed file goes
      */
-    ReloadingWebConfig(Path file, Consumer<String> log) throws WebConfigException {
+    ReloadingWebConfig(Path file, BiConsumer<System.Logger.Level, String> log) throws WebConfigException {
         this.file = file;
         this.log = log;
         WebConfig.Reads reads = new WebConfig.Reads();
@@ -60,10 +60,10 @@ final class ReloadingWebConfig {
             currentInputs = reads.files;
             badInputs = null;
             generation++;
-            log.accept("web config " + file + " reloaded");
+            log.accept(System.Logger.Level.INFO, "web config " + file + " reloaded");
         } catch (WebConfigException e) {
             badInputs = reads.files;
-            log.accept(e.getMessage() + "; keeping the previous configuration");
+            log.accept(System.Logger.Level.WARNING, e.getMessage() + "; keeping the previous configuration");
         }
         return current;
     }

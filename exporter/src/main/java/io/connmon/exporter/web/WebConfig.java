@@ -47,6 +47,13 @@ public record WebConfig(TlsSettings tls, Map<String, String> users, Map<String, 
         headers = Collections.unmodifiableMap(new LinkedHashMap<>(headers));
     }
 
+    /** Names what is set, never a hash or a key. */
+    @Override
+    public String toString() {
+        return "WebConfig[tls=" + (tls == null ? "off" : tls.clientAuth().yamlName() + " " + tls.protocols())
+                + ", users=" + users.keySet() + ", headers=" + headers.keySet() + "]";
+    }
+
     /** No TLS, no authentication, no extra headers: connmon without a web configuration file. */
     public static final WebConfig NONE = new WebConfig(null, Map.of(), Map.of());
 

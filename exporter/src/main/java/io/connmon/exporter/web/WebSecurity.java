@@ -5,7 +5,7 @@ import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 
 /**
  * What {@code --web.config.file} makes of connmon's HTTP server: plain HTTP or TLS (the JDK's HttpsServer),
@@ -41,11 +41,11 @@ public final class WebSecurity {
      * @throws WebConfigException one line naming the file and the problem; the daemon should not start
      */
     public static WebSecurity load(Path file) throws WebConfigException {
-        return load(file, line -> LOG.log(System.Logger.Level.WARNING, line));
+        return load(file, LOG::log);
     }
 
     /** @param log where a reload (and a bad file found at reload) is reported, one line each */
-    public static WebSecurity load(Path file, Consumer<String> log) throws WebConfigException {
+    public static WebSecurity load(Path file, BiConsumer<System.Logger.Level, String> log) throws WebConfigException {
         ReloadingWebConfig c = new ReloadingWebConfig(file, log);
         return new WebSecurity(c, c.current().tls() == null ? null : new ReloadingTls(c));
     }

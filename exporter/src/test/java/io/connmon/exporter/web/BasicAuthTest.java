@@ -58,6 +58,17 @@ class BasicAuthTest {
     }
 
     @Test
+    void theDummyHashIsValidForEveryCostAndMatchesNothingGuessable() {
+        for (int cost = 4; cost <= 31; cost++) {
+            String d = BasicAuth.dummy(cost);
+            assertTrue(WebConfig.BCRYPT.matcher(d).matches(), d);
+            assertEquals(String.format("%02d", cost), d.substring(4, 6));
+        }
+        assertFalse(BasicAuth.bcryptMatches("", BasicAuth.dummy(4)));
+        assertFalse(BasicAuth.bcryptMatches("correct horse", BasicAuth.dummy(4)));
+    }
+
+    @Test
     void repeatedCredentialsAreCheckedOnce() {
         for (int i = 0; i < 5; i++) {
             assertTrue(auth.allows(USERS, basic("alice:correct horse")));

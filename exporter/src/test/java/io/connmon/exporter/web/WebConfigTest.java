@@ -238,6 +238,12 @@ class WebConfigTest {
     }
 
     @Test
+    void toStringShowsNoSecret() throws Exception {
+        String s = load(TLS + "basic_auth_users:\n  alice: " + Fixtures.ALICE + "\n").toString();
+        assertEquals("WebConfig[tls=NoClientCert [TLSv1.2, TLSv1.3], users=[alice], headers=[]]", s);
+    }
+
+    @Test
     void aPlainPasswordIsRefusedWithoutBeingRepeated() {
         String m = error("basic_auth_users:\n  alice: hunter2hunter2\n");
         assertEquals("basic_auth_users: the password of user \"alice\" is not a bcrypt hash ($2a$, $2b$ or $2y$, "

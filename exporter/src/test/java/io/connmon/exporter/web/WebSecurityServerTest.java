@@ -64,7 +64,7 @@ class WebSecurityServerTest {
     /** Starts a server for {@code yaml}: "/" answers 200 with the client certificate's subject, or "none". */
     private WebSecurity start(String yaml) throws Exception {
         file = Fixtures.write(dir, "web.yml", yaml);
-        WebSecurity web = WebSecurity.load(file, log::add);
+        WebSecurity web = WebSecurity.load(file, (level, line) -> log.add(line));
         server = web.createServer(new InetSocketAddress("127.0.0.1", 0), 16);
         server.createContext("/", exchange -> {
             String peer = "none";
