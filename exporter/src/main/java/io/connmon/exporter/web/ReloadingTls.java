@@ -8,57 +8,63 @@ import java.net.Socket;
 import java.net.UnknownHostException;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
-import java.security.Principal;
-import java.security.PrivateKey;
+import java.security.SecureRandom;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
+import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLContextSpi;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLServerSocketFactory;
+import javax.net.ssl.SSLSessionContext;
+import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
-import javax.net.ssl.X509ExtendedKeyManager;
 import javax.net.ssl.X509ExtendedTrustManager;
 import javax.net.ssl.X509TrustManager;
 
 /**
- * One SSLContext for the life of the server whose key and trust managers delegate to the configuration in force,
- * and an {@link HttpsConfigurator} that sets versions, suites and client authentication per connection: a new
- * certificate, key, client CA or policy takes effect at the next connection, without a restart (exporter-toolkit
- * rebuilds its tls.Config per connection the same way).
+ * The TLS of the configuration in force: an SSLContext built for each version of the configuration, behind one
+ * facade context that the HttpsServer keeps. Every new connection's engine comes from the context of the
+ * configuration in force at that moment, so a new certificate, key, client CA or policy takes effect at the next
+ * connection without a restart, and a session made under an older configuration cannot be resumed under a newer
+ * one (each context has its own session cache and ticket keys): removing a client CA shuts its clients out at
+ * once. (exporter-toolkit likewise builds a new tls.Config for each connection.)
  */
 final class ReloadingTls {
 
     private final ReloadingWebConfig config;
     private final SSLContext context;
     private final HttpsConfigurator configurator;
-    private State state;
-    private State previous;
+    private final ThreadLocal<Built> engineBuiltFrom = new ThreadLocal<>();
+    private Built built;
     private long builtFrom = -1;
 
-    /** What one configuration means for the JSSE. */
-    private record State(String alias, X509ExtendedKeyManager keys, X509ExtendedTrustManager trust,
-            WebConfig.TlsSettings settings) {
+    /** One configuration's context. */
+    private record Built(SSLContext context, WebConfig.TlsSettings settings) {
     }
 
     ReloadingTls(ReloadingWebConfig config) throws WebConfigException {
         this.config = config;
+        Built first;
         try {
-            context = SSLContext.getInstance("TLS");
-            context.init(new javax.net.ssl.KeyManager[] {new CurrentKeys()},
-                    new TrustManager[] {new CurrentTrust()}, null);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("the Java runtime offers no TLS", e);
+            first = current(); // fails now, at start, if the JSSE cannot use the material
+        } catch (IllegalStateException e) {
+            throw new WebConfigException("web config " + config.file() + ": " + e.getMessage());
         }
-        state(); // fail now, at start, if the JSSE cannot use the material
+        context = new SSLContext(new Facade(), first.context().getProvider(), first.context().getProtocol()) {
+        };
         configurator = new HttpsConfigurator(context) {
             @Override
             public void configure(HttpsParameters params) {
-                params.setSSLParameters(parameters(state().settings()));
+                Built b = engineBuiltFrom.get(); // the HttpsServer configures the engine it has just created
+                engineBuiltFrom.remove();
+                params.setSSLParameters(parameters(b != null ? b : current()));
             }
         };
     }
@@ -71,34 +77,25 @@ final class ReloadingTls {
         return context;
     }
 
-    /** The state for the configuration in force, rebuilt when the configuration changed. */
-    private synchronized State state() {
-        WebConfig c = config.current();
-        long g = config.generation();
+    /** The context of the configuration in force, built anew when the configuration changed. */
+    private synchronized Built current() {
+        ReloadingWebConfig.Version v = config.version();
+        long g = v.generation();
         if (g != builtFrom) {
             try {
-                State next = build(c.tls(), "connmon-" + g);
-                previous = state;
-                state = next;
+                built = build(v.config().tls());
             } catch (GeneralSecurityException e) {
                 // the material passed WebConfig's checks, so this is unexpected; keep what works
-                if (state == null) {
+                if (built == null) {
                     throw new IllegalStateException("TLS setup failed: " + e.getMessage(), e);
                 }
             }
             builtFrom = g;
         }
-        return state;
+        return built;
     }
 
-    private synchronized State byAlias(String alias) {
-        if (state != null && state.alias().equals(alias)) {
-            return state;
-        }
-        return previous != null && previous.alias().equals(alias) ? previous : state;
-    }
-
-    private static State build(WebConfig.TlsSettings s, String alias) throws GeneralSecurityException {
+    private static Built build(WebConfig.TlsSettings s) throws GeneralSecurityException {
         KeyStore ks = KeyStore.getInstance("PKCS12");
         try {
             ks.load(null, null);
@@ -106,11 +103,67 @@ final class ReloadingTls {
             throw new GeneralSecurityException(e);
         }
         char[] none = new char[0];
-        ks.setKeyEntry(alias, s.key(), none, s.chain().toArray(new X509Certificate[0]));
+        ks.setKeyEntry("server", s.key(), none, s.chain().toArray(new X509Certificate[0]));
         KeyManagerFactory kmf = KeyManagerFactory.getInstance("SunX509");
         kmf.init(ks, none);
-        X509ExtendedKeyManager keys = (X509ExtendedKeyManager) kmf.getKeyManagers()[0];
-        return new State(alias, keys, trust(s), s);
+        SSLContext c = SSLContext.getInstance("TLS");
+        c.init(kmf.getKeyManagers(), new TrustManager[] {trust(s)}, null);
+        return new Built(c, s);
+    }
+
+    /** What the HttpsServer sees as its SSLContext: each call goes to the context in force. */
+    private final class Facade extends SSLContextSpi {
+        private SSLEngine remember(Built b, SSLEngine e) {
+            engineBuiltFrom.set(b);
+            return e;
+        }
+
+        @Override
+        protected void engineInit(KeyManager[] km, TrustManager[] tm, SecureRandom random) {
+            throw new UnsupportedOperationException("built from the web configuration file");
+        }
+
+        @Override
+        protected SSLSocketFactory engineGetSocketFactory() {
+            return current().context().getSocketFactory();
+        }
+
+        @Override
+        protected SSLServerSocketFactory engineGetServerSocketFactory() {
+            return current().context().getServerSocketFactory();
+        }
+
+        @Override
+        protected SSLEngine engineCreateSSLEngine() {
+            Built b = current();
+            return remember(b, b.context().createSSLEngine());
+        }
+
+        @Override
+        protected SSLEngine engineCreateSSLEngine(String host, int port) {
+            Built b = current();
+            return remember(b, b.context().createSSLEngine(host, port));
+        }
+
+        @Override
+        protected SSLSessionContext engineGetServerSessionContext() {
+            return current().context().getServerSessionContext();
+        }
+
+        @Override
+        protected SSLSessionContext engineGetClientSessionContext() {
+            return current().context().getClientSessionContext();
+        }
+
+        @Override
+        protected SSLParameters engineGetDefaultSSLParameters() {
+            return current().context().getDefaultSSLParameters();
+        }
+
+        @Override
+        protected SSLParameters engineGetSupportedSSLParameters() {
+            return current().context().getSupportedSSLParameters();
+        }
     }
 
     private static X509ExtendedTrustManager trust(WebConfig.TlsSettings s) throws GeneralSecurityException {
@@ -147,8 +200,9 @@ final class ReloadingTls {
      * Versions, suites and client authentication for one connection. {@code setNamedGroups} (curve_preferences)
      * exists from Java 20 on; older runtimes take the curves from {@code jdk.tls.namedGroups} (see WebSecurity).
      */
-    private SSLParameters parameters(WebConfig.TlsSettings s) {
-        SSLParameters p = context.getDefaultSSLParameters();
+    private static SSLParameters parameters(Built b) {
+        WebConfig.TlsSettings s = b.settings();
+        SSLParameters p = b.context().getDefaultSSLParameters();
         p.setProtocols(s.protocols().toArray(new String[0]));
         if (s.cipherSuites() != null) {
             p.setCipherSuites(s.cipherSuites().toArray(new String[0]));
@@ -176,86 +230,6 @@ final class ReloadingTls {
             return SSLParameters.class.getMethod("setNamedGroups", String[].class);
         } catch (NoSuchMethodException e) {
             return null;
-        }
-    }
-
-    /** Chooses the certificate of the configuration in force; looks a chosen alias up where it came from. */
-    private final class CurrentKeys extends X509ExtendedKeyManager {
-        @Override
-        public String chooseEngineServerAlias(String keyType, Principal[] issuers, SSLEngine engine) {
-            return state().keys().chooseEngineServerAlias(keyType, issuers, engine);
-        }
-
-        @Override
-        public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
-            return state().keys().chooseServerAlias(keyType, issuers, socket);
-        }
-
-        @Override
-        public String[] getServerAliases(String keyType, Principal[] issuers) {
-            return state().keys().getServerAliases(keyType, issuers);
-        }
-
-        @Override
-        public X509Certificate[] getCertificateChain(String alias) {
-            return byAlias(alias).keys().getCertificateChain(alias);
-        }
-
-        @Override
-        public PrivateKey getPrivateKey(String alias) {
-            return byAlias(alias).keys().getPrivateKey(alias);
-        }
-
-        @Override
-        public String[] getClientAliases(String keyType, Principal[] issuers) {
-            return null;
-        }
-
-        @Override
-        public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
-            return null;
-        }
-    }
-
-    /** Verifies client certificates with the configuration in force. */
-    private final class CurrentTrust extends X509ExtendedTrustManager {
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-                throws CertificateException {
-            state().trust().checkClientTrusted(chain, authType, engine);
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
-                throws CertificateException {
-            state().trust().checkClientTrusted(chain, authType, socket);
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-            state().trust().checkClientTrusted(chain, authType);
-        }
-
-        @Override
-        public X509Certificate[] getAcceptedIssuers() {
-            return state().trust().getAcceptedIssuers();
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-                throws CertificateException {
-            throw new CertificateException("a server does not check server certificates");
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
-                throws CertificateException {
-            throw new CertificateException("a server does not check server certificates");
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-            throw new CertificateException("a server does not check server certificates");
         }
     }
 

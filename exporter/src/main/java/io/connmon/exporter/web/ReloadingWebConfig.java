@@ -44,6 +44,15 @@ final class ReloadingWebConfig {
         return generation;
     }
 
+    /** The configuration in force and its generation, read together. */
+    record Version(WebConfig config, long generation) {
+    }
+
+    synchronized Version version() {
+        WebConfig c = current();
+        return new Version(c, generation);
+    }
+
     /** The configuration in force, after looking whether the files changed. */
     synchronized WebConfig current() {
         if (unchanged(currentInputs) || (badInputs != null && unchanged(badInputs))) {

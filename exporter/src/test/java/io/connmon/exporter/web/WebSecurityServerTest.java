@@ -271,6 +271,21 @@ class WebSecurityServerTest {
     }
 
     @Test
+    void aClientCaRemovedFromTheFileIsRefusedAtTheNextConnectionEvenWithASession() throws Exception {
+        start(TLS + "  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: ca.crt\n");
+        javax.net.ssl.SSLContext client = TlsClients.context("client"); // one context: its sessions could resume
+        HttpClient first = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).sslContext(client).build();
+        assertEquals(200, get(first, uri("https")).statusCode());
+        HttpClient again = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).sslContext(client).build();
+        assertEquals(200, get(again, uri("https")).statusCode());
+
+        Fixtures.copy("other-ca.crt", dir, "ca.crt"); // the scraper's CA is no longer trusted
+        HttpClient after = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).sslContext(client).build();
+        assertThrows(IOException.class, () -> get(after, uri("https")));
+        assertEquals(List.of("web config " + file + " reloaded"), log);
+    }
+
+    @Test
     void tlsCannotBeSwitchedOffByAReload() throws Exception {
         start(TLS);
         Fixtures.write(dir, "web.yml", "basic_auth_users: {}\n");
