@@ -136,13 +136,13 @@ final class ReloadingTls {
         @Override
         protected SSLEngine engineCreateSSLEngine() {
             Built b = current();
-            return remember(b, b.context().createSSLEngine());
+            return remember(b, new PlainHttpRefusal(b.context().createSSLEngine()));
         }
 
         @Override
         protected SSLEngine engineCreateSSLEngine(String host, int port) {
             Built b = current();
-            return remember(b, b.context().createSSLEngine(host, port));
+            return remember(b, new PlainHttpRefusal(b.context().createSSLEngine(host, port)));
         }
 
         @Override

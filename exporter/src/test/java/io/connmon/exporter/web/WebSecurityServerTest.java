@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsExchange;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -295,15 +294,30 @@ class WebSecurityServerTest {
     }
 
     @Test
-    void plainHttpToTheTlsPortGetsNoHttpAnswer() throws Exception {
+    void plainHttpToTheTlsPortGets400AsFromGo() throws Exception {
+        start(TLS + "basic_auth_users:\n  alice: " + Fixtures.ALICE + "\n");
+        for (String request : List.of("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n", "HEAD / HTTP/1.0\r\n\r\n",
+                "POST /x HTTP/1.1\r\nContent-Length: 0\r\n\r\n")) {
+            try (Socket s = new Socket("127.0.0.1", server.getAddress().getPort())) {
+                s.setSoTimeout(10_000);
+                s.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+                String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+                assertEquals("HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n",
+                        answer, request);
+            }
+        }
+        // TLS on the same port still works afterwards
+        assertEquals(401, get(TlsClients.client(null), uri("https")).statusCode());
+    }
+
+    @Test
+    void somethingElseThanHttpOrTlsIsJustClosed() throws Exception {
         start(TLS);
         try (Socket s = new Socket("127.0.0.1", server.getAddress().getPort())) {
             s.setSoTimeout(10_000);
-            s.getOutputStream().write("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-            InputStream in = s.getInputStream();
-            byte[] b = in.readNBytes(5);
-            assertFalse(new String(b, StandardCharsets.US_ASCII).startsWith("HTTP/"),
-                    "no HTTP answer on a TLS port");
+            s.getOutputStream().write("SSH-2.0-OpenSSH_9.2\r\n".getBytes(StandardCharsets.US_ASCII));
+            byte[] b = s.getInputStream().readNBytes(5);
+            assertFalse(new String(b, StandardCharsets.US_ASCII).startsWith("HTTP/"));
         }
     }
 
