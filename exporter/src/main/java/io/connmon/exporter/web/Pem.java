@@ -193,10 +193,14 @@ final class Pem {
     }
 
     private static boolean matches(PrivateKey k, PublicKey pub) throws WebConfigException {
-        if (k instanceof RSAPrivateCrtKey r && pub instanceof RSAPublicKey p) {
-            return r.getModulus().equals(p.getModulus()) && r.getPublicExponent().equals(p.getPublicExponent());
+        if (k instanceof RSAPrivateCrtKey r && pub instanceof RSAPublicKey p
+                && !(r.getModulus().equals(p.getModulus()) && r.getPublicExponent().equals(p.getPublicExponent()))) {
+            return false;
         }
+        // A signature proves the whole key works, not only the numbers compared above: a damaged CRT parameter
+        // would otherwise pass here and break every handshake.
         String alg = switch (pub.getAlgorithm()) {
+            case "RSA" -> "SHA256withRSA";
             case "EC" -> "SHA256withECDSA";
             case "EdDSA", "Ed25519", "Ed448" -> pub.getAlgorithm();
             case "DSA" -> "SHA256withDSA";

@@ -130,7 +130,12 @@ public record WebConfig(TlsSettings tls, Map<String, String> users, Map<String, 
                 throw new WebConfigException("cannot read: " + e);
             }
             Path dir = file.toAbsolutePath().getParent();
-            return check(parse(text), dir, reads);
+            try {
+                return check(parse(text), dir, reads);
+            } catch (RuntimeException e) { // a library choking on odd input: still one line, never a crash
+                throw new WebConfigException("cannot use it: " + e.getClass().getSimpleName() + ": "
+                        + Pem.oneLine(e.getMessage()));
+            }
         } catch (WebConfigException e) {
             throw new WebConfigException("web config " + file + ": " + e.getMessage());
         }

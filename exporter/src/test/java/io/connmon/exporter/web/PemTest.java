@@ -2,6 +2,7 @@ package io.connmon.exporter.web;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -129,6 +130,50 @@ class PemTest {
         assertEquals("key_file: RSA PRIVATE KEY: not valid DER (truncated)", msg);
         assertEquals("cert_file: no PEM certificate (BEGIN CERTIFICATE) found", assertThrows(
                 WebConfigException.class, () -> Pem.certificates(key, "cert_file")).getMessage());
+    }
+
+    /** Every single-byte corruption of a key is read or refused with a WebConfigException, never anything else. */
+    @ParameterizedTest
+    @CsvSource({"server-rsa-pkcs1", "server-ec-sec1", "server-ec-pkcs8", "server-ed25519"})
+    void corruptedKeysAreRefusedCleanly(String name) throws Exception {
+        PublicKey pub = publicKeyOf(name + ".crt");
+        List<Pem.Block> blocks = Pem.blocks(Fixtures.bytes(name + ".key"), "k");
+        Pem.Block key = blocks.get(blocks.size() - 1);
+        java.util.Random random = new java.util.Random(42); // fixed: the same corruptions every run
+        int refused = 0;
+        for (int i = 0; i < 300; i++) {
+            byte[] der = key.der().clone();
+            int at = i < der.length ? i : random.nextInt(der.length);
+            der[at] ^= (byte) (1 + random.nextInt(255));
+            if (i % 7 == 0) {
+                der = java.util.Arrays.copyOf(der, random.nextInt(der.length));
+            }
+            String pem = "-----BEGIN " + key.type() + "-----\n" + java.util.Base64.getMimeEncoder().encodeToString(der)
+                    + "\n-----END " + key.type() + "-----\n";
+            try {
+                PrivateKey k = Pem.privateKey(pem.getBytes(StandardCharsets.US_ASCII), "key_file", pub);
+                // accepted only where the change hit a part the key does not depend on (e.g. SEC1's copy of the
+                // public key): it still signs for the certificate
+                String alg = switch (pub.getAlgorithm()) {
+                    case "RSA" -> "SHA256withRSA";
+                    case "EC" -> "SHA256withECDSA";
+                    default -> pub.getAlgorithm();
+                };
+                java.security.Signature sign = java.security.Signature.getInstance(alg);
+                sign.initSign(k);
+                sign.update(new byte[] {1, 2, 3});
+                byte[] sig = sign.sign();
+                java.security.Signature verify = java.security.Signature.getInstance(alg);
+                verify.initVerify(pub);
+                verify.update(new byte[] {1, 2, 3});
+                assertTrue(verify.verify(sig), "an accepted corrupted key signs for the certificate");
+            } catch (WebConfigException e) {
+                refused++;
+                assertTrue(e.getMessage().startsWith("key_file: "), e.getMessage());
+                assertFalse(e.getMessage().contains("\n"), e.getMessage());
+            }
+        }
+        assertTrue(refused > 100, "corruptions are noticed: " + refused);
     }
 
     @Test
