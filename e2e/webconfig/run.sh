@@ -64,26 +64,27 @@ tls_server_config:
 YAML
 
 # --- node_exporter and connmon, each on its own port, on the same file.
-start_node() { # start_node CONFIG -> port
+# Started here, not in $(...), so that their pids reach the cleanup (a subshell's would be lost).
+start_node() { # start_node CONFIG VAR: sets VAR to the port
   local port; port=$(free_port)
   prometheus-node-exporter --web.listen-address="127.0.0.1:$port" --web.config.file="$work/$1" \
     --collector.disable-defaults --collector.loadavg > "$work/node-$1.log" 2>&1 &
   pids+=($!)
-  echo "$port"
+  printf -v "$2" '%s' "$port"
 }
-start_connmon() {
+start_connmon() { # start_connmon CONFIG VAR
   local port; port=$(free_port)
   java -jar "$jar" serve --listen "127.0.0.1:$port" --web.config.file "$work/$1" > "$work/connmon-$1.log" 2>&1 &
   pids+=($!)
-  echo "$port"
+  printf -v "$2" '%s' "$port"
 }
 answers() { curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$@"; }
 up() { [ "$(answers -k "https://127.0.0.1:$1/metrics")" != 000 ]; }
 
-node_auth=$(start_node auth.yml)
-connmon_auth=$(start_connmon auth.yml)
-node_mtls=$(start_node mtls.yml)
-connmon_mtls=$(start_connmon mtls.yml)
+start_node auth.yml node_auth
+start_connmon auth.yml connmon_auth
+start_node mtls.yml node_mtls
+start_connmon mtls.yml connmon_mtls
 for p in "$node_auth" "$connmon_auth"; do
   wait_for 60 up "$p" || fail "nothing answers on 127.0.0.1:$p"
 done
