@@ -167,7 +167,7 @@ class WebSecurityServerTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"server-rsa-pkcs1", "server-ec-sec1", "server-ec-pkcs8", "server-rsa-pkcs8"})
+    @CsvSource({"server-rsa-pkcs1", "server-ec-sec1", "server-ec-pkcs8", "server-rsa-pkcs8", "server-ed25519"})
     void servesEveryKeyFormat(String pair) throws Exception {
         Fixtures.copy(pair + ".crt", dir, "server.crt");
         Fixtures.copy(pair + ".key", dir, "server.key");
