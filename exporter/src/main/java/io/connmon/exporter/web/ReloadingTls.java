@@ -39,7 +39,6 @@ import javax.net.ssl.X509TrustManager;
 final class ReloadingTls {
 
     private final ReloadingWebConfig config;
-    private final SSLContext context;
     private final HttpsConfigurator configurator;
     private final ThreadLocal<Built> engineBuiltFrom = new ThreadLocal<>();
     private Built built;
@@ -57,7 +56,7 @@ final class ReloadingTls {
         } catch (IllegalStateException e) {
             throw new WebConfigException("web config " + config.file() + ": " + e.getMessage());
         }
-        context = new SSLContext(new Facade(), first.context().getProvider(), first.context().getProtocol()) {
+        SSLContext context = new SSLContext(new Facade(), first.context().getProvider(), first.context().getProtocol()) {
         };
         configurator = new HttpsConfigurator(context) {
             @Override
@@ -71,10 +70,6 @@ final class ReloadingTls {
 
     HttpsConfigurator configurator() {
         return configurator;
-    }
-
-    SSLContext context() {
-        return context;
     }
 
     /** The context of the configuration in force, built anew when the configuration changed. */

@@ -39,12 +39,7 @@ final class ReloadingWebConfig {
         return file;
     }
 
-    /** How many times the configuration in force has changed (0 after the first load). */
-    synchronized long generation() {
-        return generation;
-    }
-
-    /** The configuration in force and its generation, read together. */
+    /** The configuration in force and how many times it has changed (0 after the first load), read together. */
     record Version(WebConfig config, long generation) {
     }
 

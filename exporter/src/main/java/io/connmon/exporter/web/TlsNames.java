@@ -1,5 +1,6 @@
 package io.connmon.exporter.web;
 
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,13 +13,15 @@ final class TlsNames {
     }
 
     /** min_version/max_version values, lowest first, to JDK protocol names. */
-    static final Map<String, String> VERSIONS = new LinkedHashMap<>();
+    static final Map<String, String> VERSIONS = versions();
 
-    static {
-        VERSIONS.put("TLS10", "TLSv1");
-        VERSIONS.put("TLS11", "TLSv1.1");
-        VERSIONS.put("TLS12", "TLSv1.2");
-        VERSIONS.put("TLS13", "TLSv1.3");
+    private static Map<String, String> versions() {
+        Map<String, String> v = new LinkedHashMap<>();
+        v.put("TLS10", "TLSv1");
+        v.put("TLS11", "TLSv1.1");
+        v.put("TLS12", "TLSv1.2");
+        v.put("TLS13", "TLSv1.3");
+        return Collections.unmodifiableMap(v);
     }
 
     /**
