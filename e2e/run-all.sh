@@ -5,7 +5,7 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 total_passed=0
 total_failed=0
-for suite in cli prometheus kit scale systemd; do
+for suite in cli prometheus webconfig kit scale systemd; do
   script="$here/$suite/run.sh"
   [ -x "$script" ] || continue
   echo "# e2e suite: $suite"

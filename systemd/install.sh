@@ -2,7 +2,7 @@
 # Install (or upgrade, or uninstall) connmon as a hardened systemd service.
 #
 #   install.sh [--prefix DIR] [--jar PATH] [--attribution|--no-attribution]
-#                                              install or upgrade, then (re)start
+#              [--web-config|--no-web-config]  install or upgrade, then (re)start
 #   install.sh [--prefix DIR] --uninstall      stop, disable and remove
 #
 # Installs DIR/bin/connmon and DIR/lib/connmon.jar (DIR defaults to
@@ -23,18 +23,28 @@ SRC_ENV=$HERE/connmon.default
 SRC_LAUNCHER=$REPO/bin/connmon
 SRC_ATTRIBUTION=$HERE/connmon-attribution.conf
 ATTRIBUTION_PATH=$UNIT_PATH.d/10-attribution.conf
+SRC_WEB=$HERE/connmon-web.conf
+WEB_PATH=$UNIT_PATH.d/20-web.conf
+WEB_DIR=/etc/connmon
+WEB_FILE=$WEB_DIR/web.yml
+WEB_GROUP=connmon
 
 die() { echo "$PROG: error: $*" >&2; exit 1; }
 say() { echo "$PROG: $*"; }
 
 usage() {
     cat <<EOF
-usage: $PROG [--prefix DIR] [--jar PATH] [--attribution|--no-attribution] [--uninstall]
+usage: $PROG [--prefix DIR] [--jar PATH] [--attribution|--no-attribution]
+             [--web-config|--no-web-config] [--uninstall]
   --prefix DIR   installation directory (default $DEFAULT_PREFIX)
   --jar PATH     the connmon jar to install (default $REPO/agent/target/connmon.jar)
   --attribution  also install the drop-in that turns on process attribution and
                  grants CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH ($ATTRIBUTION_PATH)
   --no-attribution  remove that drop-in (the default keeps whatever is installed)
+  --web-config   serve with $WEB_FILE (TLS, basic auth; see docs/security.md): creates
+                 group $WEB_GROUP and $WEB_DIR (0750), makes its files readable by that group
+                 only, and installs the drop-in $WEB_PATH
+  --no-web-config  remove that drop-in (the files in $WEB_DIR stay)
   --uninstall    stop and disable the service and remove what was installed
                  ($ENV_PATH is kept if it was edited)
 EOF
@@ -44,6 +54,7 @@ prefix=
 jar=
 uninstall=no
 attribution=keep
+web_config=keep
 while [ $# -gt 0 ]; do
     case $1 in
         --prefix) [ $# -ge 2 ] || die "--prefix needs a directory"; prefix=$2; shift 2 ;;
@@ -53,6 +64,8 @@ while [ $# -gt 0 ]; do
         --uninstall) uninstall=yes; shift ;;
         --attribution) attribution=yes; shift ;;
         --no-attribution) attribution=no; shift ;;
+        --web-config) web_config=yes; shift ;;
+        --no-web-config) web_config=no; shift ;;
         -h|--help) usage; exit 0 ;;
         *) usage >&2; die "unknown argument: $1" ;;
     esac
@@ -112,6 +125,11 @@ if [ "$uninstall" = yes ]; then
         say "removed $ATTRIBUTION_PATH"
         rmdir "$UNIT_PATH.d" 2>/dev/null || true
     fi
+    if [ -e "$WEB_PATH" ]; then
+        rm -f "$WEB_PATH"
+        say "removed $WEB_PATH (kept $WEB_DIR and group $WEB_GROUP)"
+        rmdir "$UNIT_PATH.d" 2>/dev/null || true
+    fi
     if [ -d "$UNIT_PATH.d" ]; then
         say "note: kept local drop-ins in $UNIT_PATH.d (remove them by hand if unwanted)"
     fi
@@ -165,6 +183,16 @@ case $java_major in
     *) [ "$java_major" -ge 17 ] || die "$(command -v java) is Java $java_spec; connmon needs Java 17 or newer" ;;
 esac
 
+if [ "$web_config" = yes ]; then
+    # Before anything is installed: the service must not be restarted without its file.
+    [ -f "$SRC_WEB" ] || die "drop-in not found: $SRC_WEB"
+    getent group "$WEB_GROUP" >/dev/null || groupadd --system "$WEB_GROUP" \
+        || die "cannot create the group $WEB_GROUP"
+    install -d -m 0750 -o root -g "$WEB_GROUP" "$WEB_DIR"
+    [ -f "$WEB_FILE" ] || die "no $WEB_FILE yet: write it (and its certificates) into $WEB_DIR, see \
+docs/security.md, then run $PROG --web-config again"
+fi
+
 old=$(installed_prefix)
 if [ -n "$old" ] && [ "$old" != "$prefix" ]; then
     say "note: the previous installation in $old is not removed (run --uninstall --prefix $old)"
@@ -209,6 +237,24 @@ case $attribution in
             rm -f "$ATTRIBUTION_PATH"
             rmdir "$UNIT_PATH.d" 2>/dev/null || true
             say "removed $ATTRIBUTION_PATH (process attribution off)"
+        fi
+        ;;
+esac
+
+case $web_config in
+    yes)
+        # Group-readable for the service, closed to everyone else: hashes and the TLS private key live here.
+        chgrp -R "$WEB_GROUP" "$WEB_DIR"
+        chmod -R g+rX,g-w,o-rwx "$WEB_DIR"
+        install -d -m 0755 "$UNIT_PATH.d"
+        put 0644 "$SRC_WEB" "$WEB_PATH"
+        say "installed $WEB_PATH (serving with $WEB_FILE)"
+        ;;
+    no)
+        if [ -e "$WEB_PATH" ]; then
+            rm -f "$WEB_PATH"
+            rmdir "$UNIT_PATH.d" 2>/dev/null || true
+            say "removed $WEB_PATH (no web config file; $WEB_DIR kept)"
         fi
         ;;
 esac

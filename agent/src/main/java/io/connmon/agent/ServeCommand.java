@@ -13,9 +13,12 @@ import io.connmon.exporter.SelfMetrics;
 import io.connmon.exporter.SnapshotService;
 import io.connmon.exporter.SocketMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.connmon.exporter.web.WebConfigException;
+import io.connmon.exporter.web.WebSecurity;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.Set;
@@ -39,6 +42,11 @@ final class ServeCommand implements Runnable {
             description = "Address to listen on; the snapshot shows every peer of the host, so keep it local unless "
                     + "you mean it. Env CONNMON_LISTEN. Default: ${DEFAULT-VALUE}.")
     String listen;
+
+    @Option(names = "--web.config.file", paramLabel = "FILE", defaultValue = "${env:CONNMON_WEB_CONFIG_FILE:-}",
+            description = "exporter-toolkit web configuration (TLS, basic auth, headers), as node_exporter's; "
+                    + "see docs/security.md. Env CONNMON_WEB_CONFIG_FILE. Default: none (plain HTTP).")
+    String webConfigFile;
 
     @Option(names = "--max-age", paramLabel = "DURATION", defaultValue = "${env:CONNMON_MAX_AGE:-1s}",
             converter = DurationConverter.class,
@@ -149,6 +157,16 @@ final class ServeCommand implements Runnable {
         } catch (Main.UserError e) {
             throw new Main.UserError(e.getMessage().replace("--listen " + listen, setting("--listen", listen)), 2);
         }
+        WebSecurity web;
+        try {
+            web = webConfigFile == null || webConfigFile.isBlank() ? WebSecurity.none()
+                    : WebSecurity.load(Path.of(webConfigFile));
+        } catch (WebConfigException e) {
+            throw new Main.UserError(e.getMessage(), 2);
+        }
+        if (web.configured()) {
+            LOG.info(web.describe());
+        }
         MetricsConfig metricsConfig = new MetricsConfig(count("--inbound-ports-max", inboundPortsMax),
                 ports("--inbound-ports", inboundPorts), count("--outbound-ports-max", outboundPortsMax), 1000, 20,
                 ports("--outbound-ports", outboundPorts));
@@ -177,7 +195,7 @@ final class ServeCommand implements Runnable {
 
         HttpEndpoints http;
         try {
-            http = HttpEndpoints.start(address, service, registry);
+            http = HttpEndpoints.start(address, service, registry, web);
         } catch (BindException e) {
             throw new Main.UserError("cannot listen on " + listen + ": " + e.getMessage(), 1);
         } catch (IOException e) {
@@ -192,7 +210,7 @@ final class ServeCommand implements Runnable {
             stopped.countDown();
         }, "connmon-shutdown"));
         InetSocketAddress bound = http.address();
-        LOG.info("connmon " + BuildInfo.version() + " listening on http://"
+        LOG.info("connmon " + BuildInfo.version() + " listening on " + web.scheme() + "://"
                 + (bound.getAddress().getHostAddress().contains(":") ? "[" + bound.getAddress().getHostAddress() + "]"
                         : bound.getAddress().getHostAddress()) + ":" + bound.getPort()
                 + " (max-age " + maxAge.toMillis() + "ms)");

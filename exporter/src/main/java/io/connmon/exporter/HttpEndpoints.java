@@ -2,6 +2,7 @@ package io.connmon.exporter;
 
 import io.connmon.parser.source.SocketRequest;
 import io.connmon.parser.source.SourceException;
+import io.connmon.exporter.web.WebSecurity;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
@@ -99,8 +100,19 @@ public final class HttpEndpoints implements AutoCloseable {
      */
     public static HttpEndpoints start(InetSocketAddress address, SnapshotService service, PrometheusRegistry registry)
             throws IOException {
+        return start(address, service, registry, WebSecurity.none());
+    }
+
+    /**
+     * Binds and starts the server with the TLS, basic authentication and headers of a web configuration file
+     * ({@link WebSecurity#none()}: plain HTTP, as without one).
+     *
+     * @throws IOException if the address cannot be bound (in use, not local)
+     */
+    public static HttpEndpoints start(InetSocketAddress address, SnapshotService service, PrometheusRegistry registry,
+            WebSecurity web) throws IOException {
         AcceptBackoff.install();
-        HttpServer server = HttpServer.create(address, BACKLOG);
+        HttpServer server = web.createServer(address, BACKLOG);
         // A thread for each connection with a request under way, created when needed and gone after 10 s idle.
         // Past the limit (more connections than the server accepts: cannot happen) the dispatcher closes the
         // connection rather than wait.
