@@ -359,6 +359,7 @@ class HttpServingTest {
         assertEquals("3", user.getProperty("sun.net.httpserver.maxReqTime"));
         assertEquals("120", user.getProperty("sun.net.httpserver.maxRspTime"));
         assertEquals("400", user.getProperty("jdk.httpserver.maxConnections"));
+        assertEquals("true", user.getProperty("sun.net.httpserver.nodelay"));
         assertEquals(36, HttpLimits.defaultMaxConnections(200));
         assertEquals(16, HttpLimits.defaultMaxConnections(100));
         assertEquals(400, HttpLimits.defaultMaxConnections(1 << 20));
