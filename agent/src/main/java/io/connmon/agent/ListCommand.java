@@ -4,6 +4,7 @@ import io.connmon.parser.attribution.Attribution;
 import io.connmon.parser.attribution.SocketOwners;
 import io.connmon.parser.counters.NetStatReader;
 import io.connmon.parser.model.Family;
+import io.connmon.parser.model.FileReport;
 import io.connmon.parser.model.Protocol;
 import io.connmon.parser.model.SocketState;
 import io.connmon.parser.source.SocketRequest;
@@ -135,6 +136,12 @@ final class ListCommand implements Runnable {
         }
         if (owners != null) {
             warnIfNotAllIdentified(snapshot.attribution(), owners);
+        }
+        for (FileReport r : snapshot.table().inputs()) {
+            if (r.failed()) { // what it would have held is unknown: say so rather than list fewer sockets quietly
+                System.err.println("connmon: input " + r.name() + " failed (" + r.error()
+                        + "): its sockets are not listed");
+            }
         }
         if (json) {
             try {

@@ -12,6 +12,8 @@ import io.connmon.exporter.InputStateMetrics;
 import io.connmon.exporter.SelfMetrics;
 import io.connmon.exporter.SnapshotService;
 import io.connmon.exporter.SocketMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.connmon.exporter.web.WebConfigException;
 import io.connmon.exporter.web.WebSecurity;
@@ -182,10 +184,12 @@ final class ServeCommand implements Runnable {
         SocketOwners owners = attributing ? new SocketOwners(source.procRoot, attributionBudget) : null;
         SnapshotService service = new SnapshotService(choice.source(), new NetStatReader(source.procRoot), maxAge,
                 owners, collectionTimeout);
-        PrometheusRegistry registry = new PrometheusRegistry();
+        // Micrometer's registry for connmon's own meters; client_java's registry under it for the rest.
+        PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        PrometheusRegistry registry = meters.getPrometheusRegistry();
         registry.register(new SocketMetrics(service, metricsConfig, BuildInfo.version()));
         SelfMetrics self = new SelfMetrics();
-        self.register(registry);
+        self.bindTo(meters);
         SelfMetrics.registerProcessAndJvm(registry);
         service.addListener(self);
         service.addListener(new FailureLog());

@@ -119,6 +119,26 @@ class CommandLineTest {
     }
 
     @Test
+    void listSaysOnStderrWhichInputsFailed(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Files.createDirectories(dir.resolve("net"));
+        String header = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n";
+        java.nio.file.Files.writeString(dir.resolve("net/tcp"), header
+                + "   0: 0100007F:0CEA 00000000:0000 0A 00000000:00000003 00:00000000 00000000     0        0 21497 1 0000000000000000 100 0 0 10 0\n");
+        java.nio.file.Files.writeString(dir.resolve("net/udp"), ""); // the kernel always prints the header
+        Result r = run("list", "-an", "--source", "procfs", "--proc-root", dir.toString());
+        assertEquals(0, r.code, r.err);
+        assertEquals(2, r.out.split("\n").length, r.out); // the listener is still listed
+        assertEquals(List.of("connmon: input net/udp failed (empty: not even the header line): its sockets are not listed"),
+                r.err.lines().toList());
+
+        java.nio.file.Files.writeString(dir.resolve("net/udp"), header);
+        Result ok = run("list", "-an", "--source", "procfs", "--proc-root", dir.toString());
+        assertEquals(0, ok.code, ok.err);
+        assertEquals("", ok.err);
+    }
+
+    @Test
     void aBadValueFromTheEnvironmentIsNamedAsTheVariable() {
         Result r = run(Map.of("CONNMON_MAX_AGE", "banana"), "serve");
         assertEquals(2, r.code);

@@ -239,11 +239,11 @@ public final class SnapshotService {
      * @throws SourceException when the collection fails
      */
     public Snapshot collect(SocketRequest request) throws SourceException {
-        long start = System.nanoTime();
+        long start = ticker.getAsLong();
         SocketTable table = source.collect(request);
         Attribution attribution = owners == null ? Attribution.NONE : owners.resolve(table);
         NetStats netStats = stats.get();
-        long end = System.nanoTime();
+        long end = ticker.getAsLong();
         return new Snapshot(clock.instant(), host, table, netStats, Duration.ofNanos(end - start), end, attribution);
     }
 

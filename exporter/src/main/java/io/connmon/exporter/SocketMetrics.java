@@ -65,7 +65,7 @@ public final class SocketMetrics implements MultiCollector {
             }
             out.metricSnapshot(gauge("connmon_snapshot_age_seconds",
                     "Age of the snapshot the metrics describe; grows while collections fail.", Unit.SECONDS,
-                    point((System.nanoTime() - s.monotonicNanos()) / 1e9)));
+                    point((service.nanoTime() - s.monotonicNanos()) / 1e9)));
         }
         out.metricSnapshot(InfoSnapshot.builder().name("connmon_build")
                 .help("connmon's version.")

@@ -27,6 +27,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.AfterEach;
@@ -52,6 +53,14 @@ class HttpEndpointsTest {
         return server;
     }
 
+    /** With monotonic time that moves only when the test says so. */
+    private TestServer start(FakeSource source, Duration maxAge, SnapshotServiceTest.Ticker ticker)
+            throws IOException {
+        server = TestServer.start(new SnapshotService(source, Sockets::stats, maxAge,
+                SnapshotService.DEFAULT_DEADLINE, Sockets.tickingClock(), ticker, "testhost", null));
+        return server;
+    }
+
     /** The n-th collection has n established connections to a listener on port 8080. */
     private static List<SocketRecord> numbered(int n) {
         List<SocketRecord> out = new ArrayList<>();
@@ -71,22 +80,48 @@ class HttpEndpointsTest {
 
     @Test
     void manyConcurrentScrapesAreServedByOneCollection() throws Exception {
-        FakeSource source = new FakeSource(HttpEndpointsTest::numbered).delay(300);
-        TestServer s = start(source, Duration.ZERO); // always fresh: only single flight can share
+        CountDownLatch gate = new CountDownLatch(1);
+        FakeSource source = new FakeSource(HttpEndpointsTest::numbered).gate(gate);
+        // always fresh, and time moves only when the test says so: only single flight can share
+        SnapshotServiceTest.Ticker ticker = new SnapshotServiceTest.Ticker();
+        TestServer s = start(source, Duration.ZERO, ticker);
         List<CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
             answers.add(s.client.sendAsync(s.request("GET", "/metrics").build(),
                     HttpResponse.BodyHandlers.ofString()));
         }
+        // Hold the one collection until all 20 requests have arrived and wait: for it, or for their turn.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (Thread.getAllStackTraces().keySet().stream().filter(HttpEndpointsTest::waitingInHandler).count() < 20
+                || source.calls() != 1) {
+            assertTrue(System.nanoTime() < deadline, "the 20 scrapes never all waited");
+            Thread.sleep(5);
+        }
+        ticker.advance(Duration.ofMillis(1)); // the collection ends after every request arrived
+        gate.countDown();
         Set<Double> timestamps = new HashSet<>();
         for (CompletableFuture<HttpResponse<String>> a : answers) {
             HttpResponse<String> r = a.get(60, TimeUnit.SECONDS);
             assertEquals(200, r.statusCode(), r.body());
             timestamps.add(Exposition.parse(r.body()).value("connmon_last_success_timestamp_seconds"));
         }
-        assertTrue(source.calls() <= 2, "collections for 20 concurrent scrapes: " + source.calls());
+        assertEquals(1, source.calls(), "collections for 20 concurrent scrapes");
         assertEquals(1, source.maxConcurrent(), "never two reads at once");
-        assertEquals(source.calls(), timestamps.size(), "every answer describes one of the collections");
+        assertEquals(1, timestamps.size(), "every answer describes the one collection");
+    }
+
+    /** Whether a thread is parked somewhere inside the HTTP server's handler. */
+    private static boolean waitingInHandler(Thread t) {
+        Thread.State state = t.getState();
+        if (state != Thread.State.WAITING && state != Thread.State.TIMED_WAITING) {
+            return false;
+        }
+        for (StackTraceElement e : t.getStackTrace()) {
+            if (e.getClassName().equals(HttpEndpoints.class.getName() + "$Router") && e.getMethodName().equals("handle")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Test
@@ -141,22 +176,23 @@ class HttpEndpointsTest {
     @Test
     void whileCollectionsFailTheLastGoodSnapshotIsServedAndItsAgeGrows() throws Exception {
         FakeSource source = new FakeSource(HttpEndpointsTest::numbered);
-        TestServer s = start(source, Duration.ZERO);
+        SnapshotServiceTest.Ticker ticker = new SnapshotServiceTest.Ticker();
+        TestServer s = start(source, Duration.ZERO, ticker);
         Exposition ok = s.metrics();
         JsonNode good = s.snapshot("");
         source.fail("net/tcp: cannot open");
-        Thread.sleep(250);
+        ticker.advance(Duration.ofMillis(250));
         Exposition failed = s.metrics();
-        Thread.sleep(250);
+        ticker.advance(Duration.ofMillis(250));
         Exposition failedAgain = s.metrics();
         JsonNode stale = s.snapshot("");
 
         assertEquals(0, ok.value("connmon_collection_errors_total"));
         assertEquals(1, failed.value("connmon_collection_errors_total"));
         assertEquals(2, failedAgain.value("connmon_collection_errors_total"));
-        assertTrue(failed.value("connmon_snapshot_age_seconds") >= ok.value("connmon_snapshot_age_seconds") + 0.24);
-        assertTrue(failedAgain.value("connmon_snapshot_age_seconds")
-                >= failed.value("connmon_snapshot_age_seconds") + 0.24);
+        assertEquals(0.0, ok.value("connmon_snapshot_age_seconds"));
+        assertEquals(0.25, failed.value("connmon_snapshot_age_seconds"));
+        assertEquals(0.5, failedAgain.value("connmon_snapshot_age_seconds"));
         assertEquals(1, failedAgain.value("connmon_up"));
         assertEquals(good.get("timestamp"), stale.get("timestamp"));
         assertEquals(good.get("sockets"), stale.get("sockets"));

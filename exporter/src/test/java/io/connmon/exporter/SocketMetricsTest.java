@@ -21,6 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
@@ -47,13 +49,14 @@ class SocketMetricsTest {
     /** A registry assembled as the daemon assembles it, over a fake source. */
     private static final class Daemon {
         final SnapshotService service;
-        final PrometheusRegistry registry = new PrometheusRegistry();
+        final PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        final PrometheusRegistry registry = meters.getPrometheusRegistry();
 
         Daemon(SocketSource source, MetricsConfig config, Supplier<NetStats> stats) {
             this.service = new SnapshotService(source, stats, Duration.ZERO, Sockets.tickingClock(), "testhost");
             registry.register(new SocketMetrics(service, config, "1.2.3"));
             SelfMetrics self = new SelfMetrics();
-            self.register(registry);
+            self.bindTo(meters);
             SelfMetrics.registerProcessAndJvm(registry);
             service.addListener(self);
         }

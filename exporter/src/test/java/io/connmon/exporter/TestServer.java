@@ -2,6 +2,8 @@ package io.connmon.exporter;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,7 +24,9 @@ final class TestServer implements AutoCloseable {
     static final ObjectMapper JSON = new ObjectMapper();
 
     final SnapshotService service;
-    final PrometheusRegistry registry = new PrometheusRegistry();
+    /** The daemon's registry: Micrometer's, with client_java's {@link #registry} under it. */
+    final PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    final PrometheusRegistry registry = meters.getPrometheusRegistry();
     final HttpEndpoints http;
     final URI base;
     final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -32,7 +36,7 @@ final class TestServer implements AutoCloseable {
         this.service = service;
         registry.register(new SocketMetrics(service, config, "test"));
         SelfMetrics self = new SelfMetrics();
-        self.register(registry);
+        self.bindTo(meters);
         SelfMetrics.registerProcessAndJvm(registry);
         service.addListener(self);
         http = HttpEndpoints.start(new InetSocketAddress("127.0.0.1", 0), service, registry);

@@ -48,29 +48,42 @@ public final class SocketSources {
         Path probe = procRoot.resolve("net/tcp");
         switch (kind) {
             case NETLINK:
-                return new Choice(new NetlinkSocketSource(), "source netlink: as configured");
+                return choice(new NetlinkSocketSource(), "source netlink: as configured");
             case PROCFS:
-                return new Choice(new ProcfsSocketSource(procRoot), "source procfs: as configured, under " + procRoot);
+                return choice(new ProcfsSocketSource(procRoot), "source procfs: as configured, under " + procRoot);
             case OSHI:
-                return new Choice(new OshiSocketSource(), "source oshi: as configured");
+                return choice(new OshiSocketSource(), "source oshi: as configured");
             case AUTO:
             default:
                 if (!isDefault(procRoot)) {
-                    return new Choice(new ProcfsSocketSource(procRoot), "source procfs: --proc-root " + procRoot
+                    return choice(new ProcfsSocketSource(procRoot), "source procfs: --proc-root " + procRoot
                             + " is not " + DEFAULT_PROC_ROOT + " and netlink sees only this process's own network"
                             + " namespace (auto)");
                 }
                 String why = netlinkProbe.get();
                 if (why == null) {
-                    return new Choice(new NetlinkSocketSource(), "source netlink: a sock_diag dump works (auto)");
+                    return choice(new NetlinkSocketSource(), "source netlink: a sock_diag dump works (auto)");
                 }
                 if (readable.test(probe)) {
-                    return new Choice(new ProcfsSocketSource(procRoot), "source procfs: netlink cannot be used ("
+                    return choice(new ProcfsSocketSource(procRoot), "source procfs: netlink cannot be used ("
                             + why + "); " + probe + " is readable (auto fallback)");
                 }
-                return new Choice(new OshiSocketSource(), "source oshi: netlink cannot be used (" + why + ") and "
+                return choice(new OshiSocketSource(), "source oshi: netlink cannot be used (" + why + ") and "
                         + probe + " is not readable (auto fallback)");
         }
+    }
+
+    /** Every source is asked for heap room before it reads (see {@link HeapCheckedSource}). */
+    private static Choice choice(SocketSource source, String reason) {
+        return new Choice(guarded(source), reason);
+    }
+
+    /**
+     * {@code source}, refusing a collection (with a {@link SourceException} that says so) when the heap has no
+     * room for a table of the last one's size beside those still alive, rather than running out of memory.
+     */
+    public static SocketSource guarded(SocketSource source) {
+        return source instanceof HeapCheckedSource ? source : new HeapCheckedSource(source, new HeapRoom());
     }
 
     /** Whether {@code procRoot} is {@code /proc} itself. */

@@ -22,21 +22,26 @@ class SocketSourcesTest {
 
     private static final Path PROC = Path.of("/proc");
 
+    /** The chosen source behind the heap check every choice gets. */
+    private static SocketSource inner(SocketSources.Choice c) {
+        return assertInstanceOf(HeapCheckedSource.class, c.source()).inner();
+    }
+
     @Test
     void autoPicksNetlinkWhenADumpWorks() {
         SocketSources.Choice c = SocketSources.choose(SourceKind.AUTO, PROC, () -> null, p -> true);
-        assertInstanceOf(NetlinkSocketSource.class, c.source());
+        assertInstanceOf(NetlinkSocketSource.class, inner(c));
         assertEquals("source netlink: a sock_diag dump works (auto)", c.reason());
     }
 
     @Test
     void autoFallsBackToProcfsThenOshiSayingWhy() {
         SocketSources.Choice c = SocketSources.choose(SourceKind.AUTO, PROC, () -> "socket: errno 97", p -> true);
-        assertEquals(PROC, assertInstanceOf(ProcfsSocketSource.class, c.source()).procRoot());
+        assertEquals(PROC, assertInstanceOf(ProcfsSocketSource.class, inner(c)).procRoot());
         assertEquals("source procfs: netlink cannot be used (socket: errno 97); /proc/net/tcp is readable "
                 + "(auto fallback)", c.reason());
         SocketSources.Choice o = SocketSources.choose(SourceKind.AUTO, PROC, () -> "socket: errno 97", p -> false);
-        assertInstanceOf(OshiSocketSource.class, o.source());
+        assertInstanceOf(OshiSocketSource.class, inner(o));
         assertEquals("source oshi: netlink cannot be used (socket: errno 97) and /proc/net/tcp is not readable "
                 + "(auto fallback)", o.reason());
     }
@@ -44,12 +49,12 @@ class SocketSourcesTest {
     @Test
     void aNamedProcRootIsReadByProcfsNeverByNetlinkOrOshi(@TempDir Path empty) {
         SocketSources.Choice c = SocketSources.choose(SourceKind.AUTO, Fixtures.PROC, () -> null, p -> true);
-        assertEquals(Fixtures.PROC, assertInstanceOf(ProcfsSocketSource.class, c.source()).procRoot());
+        assertEquals(Fixtures.PROC, assertInstanceOf(ProcfsSocketSource.class, inner(c)).procRoot());
         assertEquals("source procfs: --proc-root " + Fixtures.PROC + " is not /proc and netlink sees only this "
                 + "process's own network namespace (auto)", c.reason());
         // one that holds no tables is not a reason to read the host's sockets instead: the collection fails
         SocketSources.Choice e = SocketSources.choose(SourceKind.AUTO, empty);
-        assertInstanceOf(ProcfsSocketSource.class, e.source());
+        assertInstanceOf(ProcfsSocketSource.class, inner(e));
         SourceException x = assertThrows(SourceException.class, () -> e.source().collect());
         assertTrue(x.getMessage().startsWith("cannot read the socket tables under " + empty), x.getMessage());
     }

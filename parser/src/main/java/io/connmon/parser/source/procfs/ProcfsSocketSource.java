@@ -42,10 +42,6 @@ import java.util.concurrent.RejectedExecutionException;
  *     always prints): FAILED. A header and no lines is a table with no sockets: READ.</li>
  * </ul>
  *
- * <p>Before reading, the source checks that the heap has room for a table of the last collection's size
- * ({@link HeapRoom}); when older tables still being rendered leave none, the collection fails with a
- * {@link SourceException} saying so (the last snapshot is served on) rather than with an OutOfMemoryError.
- *
  * <p>Most of a collection is the kernel printing these files. On a machine with more than one core the IPv6
  * tables are read on a second thread while the IPv4 ones are read on the caller's, so a collection costs about
  * the longer of the two rather than their sum (with a quarter of the sockets on IPv6, about a quarter less);
@@ -62,7 +58,6 @@ public final class ProcfsSocketSource implements SocketSource {
     private final ProcNetTableReader reader6 = new ProcNetTableReader();
     private final int[] lastSizes = {0, 0, 0, 0}; // 0: not read yet
     private final boolean parallel;
-    private final HeapRoom heap;
     private ExecutorService lane6; // created on first use
 
     /** A source for this host's byte order. */
@@ -77,14 +72,9 @@ public final class ProcfsSocketSource implements SocketSource {
 
     /** A source that reads the IPv6 tables on a second thread when {@code parallel} is true. */
     public ProcfsSocketSource(Path procRoot, ByteOrder hostOrder, boolean parallel) {
-        this(procRoot, hostOrder, parallel, new HeapRoom());
-    }
-
-    ProcfsSocketSource(Path procRoot, ByteOrder hostOrder, boolean parallel, HeapRoom heap) {
         this.procRoot = procRoot;
         this.hostOrder = hostOrder;
         this.parallel = parallel;
-        this.heap = heap;
     }
 
     @Override
@@ -99,15 +89,6 @@ public final class ProcfsSocketSource implements SocketSource {
 
     @Override
     public synchronized SocketTable collect() throws SourceException {
-        long need = tableBytes();
-        if (need > 0 && !heap.has(need)) {
-            // The last table and those still being rendered leave no room for this one: refuse this collection
-            // (the last snapshot is served on) rather than die of OutOfMemoryError. The next one tries again.
-            throw new SourceException("no heap room for another socket table (" + (need >> 20) + " MiB for "
-                    + (lastSizes[0] + lastSizes[1] + lastSizes[2] + lastSizes[3]) + " sockets) while older "
-                    + "snapshots are still being rendered: collection skipped, the last snapshot is served on; "
-                    + "raise -Xmx if this persists");
-        }
         CompactSocketList.Builder[] lists = new CompactSocketList.Builder[FILES.length];
         FileReport[] reports = new FileReport[FILES.length];
         Future<?> v6 = null;
@@ -184,20 +165,6 @@ public final class ProcfsSocketSource implements SocketSource {
                 }
             }
         }
-    }
-
-    /**
-     * The bytes the next table's columns will take (see {@link CompactSocketList}: 58 a row, 90 with the IPv6
-     * address columns), from the sizes of the last collection with the same room to spare; 0 before the first.
-     */
-    private long tableBytes() {
-        long bytes = 0;
-        for (int i = 0; i < FILES.length; i++) {
-            if (lastSizes[i] > 0) {
-                bytes += (long) (lastSizes[i] + lastSizes[i] / 8) * (i % 2 == 1 ? 90 : 58);
-            }
-        }
-        return bytes;
     }
 
     private void readInto(int i, ProcNetTableReader r, CompactSocketList.Builder[] lists, FileReport[] reports) {

@@ -1,14 +1,10 @@
-package io.connmon.parser.source.procfs;
-
-import io.connmon.parser.Fixtures;
-import io.connmon.parser.source.SourceException;
+package io.connmon.parser.source;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.ByteOrder;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -43,19 +39,5 @@ class HeapRoomTest {
     @Test
     void noKnownLimitIsAlwaysRoom() {
         assertTrue(new HeapRoom(() -> Long.MAX_VALUE, () -> Long.MAX_VALUE / 2, () -> { }).has(Long.MAX_VALUE / 4));
-    }
-
-    @Test
-    void aSourceWithoutRoomSkipsTheCollectionWithAReason() throws SourceException {
-        AtomicLong used = new AtomicLong(0);
-        ProcfsSocketSource source = new ProcfsSocketSource(Fixtures.PROC, ByteOrder.LITTLE_ENDIAN, false,
-                new HeapRoom(() -> 100_000, used::get, () -> { }));
-        assertEquals(43, source.collect().sockets().size()); // the first collection is never refused
-        used.set(95_000); // older snapshots fill the heap
-        SourceException e = assertThrows(SourceException.class, source::collect);
-        assertTrue(e.getMessage().startsWith("no heap room for another socket table ("), e.getMessage());
-        assertTrue(e.getMessage().contains("raise -Xmx"), e.getMessage());
-        used.set(0); // they were rendered and let go
-        assertEquals(43, source.collect().sockets().size());
     }
 }

@@ -1,4 +1,4 @@
-package io.connmon.parser.source.procfs;
+package io.connmon.parser.source;
 
 import java.util.function.LongSupplier;
 
