@@ -113,6 +113,11 @@ public final class HttpEndpoints implements AutoCloseable {
         return t == null ? System.nanoTime() : t;
     }
 
+    /** Serves the last closed connections of {@code feed} at {@code /closed} (see {@link ClosedHandler}). */
+    public void closedConnections(io.connmon.parser.events.ConnectionEvents feed) {
+        server.createContext("/closed", readOnly(new ClosedHandler(feed)));
+    }
+
     /** The bound address (the port is the real one when 0 was asked for). */
     public InetSocketAddress address() {
         return server.getAddress();

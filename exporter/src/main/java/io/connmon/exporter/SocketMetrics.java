@@ -42,6 +42,7 @@ public final class SocketMetrics implements MultiCollector {
     // table alive after the service has moved on (three tables in memory at once on a busy host).
     private java.lang.ref.WeakReference<Snapshot> builtFor = new java.lang.ref.WeakReference<>(null); // guarded by this
     private List<MetricSnapshot> built; // guarded by this
+    private volatile ConnectionEventMetrics events; // connections over time, or null
 
     public SocketMetrics(SnapshotService service, MetricsConfig config, String version) {
         this(service, config, version, ListenerMemory.DEFAULT);
@@ -53,6 +54,22 @@ public final class SocketMetrics implements MultiCollector {
         this.config = config;
         this.version = version;
         this.listenerMemory = new ListenerMemory(listenerMemory);
+    }
+
+    /**
+     * Adds the connections-over-time families (opened, closed, what closed ones carried, listener changes) fed
+     * by {@code feed}; {@code log} receives one line per listener change and the reason when the feed is
+     * unavailable. Call before the first scrape.
+     */
+    public void connectionEvents(io.connmon.parser.events.ConnectionEvents feed,
+            java.util.function.Consumer<String> log) {
+        events = new ConnectionEventMetrics(feed, log);
+    }
+
+    /** The feed given to {@link #connectionEvents}, or {@code null}. */
+    public io.connmon.parser.events.ConnectionEvents connectionEvents() {
+        ConnectionEventMetrics e = events;
+        return e == null ? null : e.events();
     }
 
     @Override
@@ -214,6 +231,10 @@ public final class SocketMetrics implements MultiCollector {
 
         addCounters(out, stats);
         addSelf(out, s);
+        ConnectionEventMetrics e = events;
+        if (e != null) {
+            out.addAll(e.families(s, sum, config));
+        }
         return out;
     }
 

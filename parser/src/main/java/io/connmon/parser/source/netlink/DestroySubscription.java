@@ -1,6 +1,7 @@
 package io.connmon.parser.source.netlink;
 
 import io.connmon.parser.events.ClosedConnections;
+import io.connmon.parser.events.ConnectionEvents;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -29,7 +30,7 @@ import java.util.List;
  * s.start();
  * }</pre>
  */
-public final class DestroySubscription implements AutoCloseable {
+public final class DestroySubscription implements ConnectionEvents, AutoCloseable {
 
     /** TCP over IPv4 (group 1) and over IPv6 (group 3). */
     static final int TCP_GROUPS = 1 << (1 - 1) | 1 << (3 - 1);
@@ -179,6 +180,7 @@ public final class DestroySubscription implements AutoCloseable {
      * Events lost: the messages the kernel dropped (its count), and at least one per ENOBUFS when that count
      * cannot be read.
      */
+    @Override
     public long lost() {
         DiagChannel c = channel;
         if (c != null && overruns > 0) {
@@ -198,6 +200,7 @@ public final class DestroySubscription implements AutoCloseable {
     }
 
     /** Failures other than ENOBUFS, after which the socket was reopened (events in between are unknown). */
+    @Override
     public long failures() {
         return failures;
     }
@@ -207,9 +210,14 @@ public final class DestroySubscription implements AutoCloseable {
         return lastFailure;
     }
 
-    /** What the events go into. */
-    public ClosedConnections sink() {
+    @Override
+    public ClosedConnections closed() {
         return sink;
+    }
+
+    @Override
+    public String unavailableReason() {
+        return null;
     }
 
     /** Stops the thread (within the receive timeout) and closes the socket. */
