@@ -6,7 +6,14 @@ import io.connmon.parser.source.SocketSource;
 import io.connmon.parser.source.netlink.DestroySubscription;
 import io.connmon.parser.source.netlink.NetlinkSocketSource;
 
+import io.connmon.exporter.SocketMetrics;
+import io.connmon.parser.source.SourceException;
+
 import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
 /** Wiring of the connections-over-time feed: a destroy-event subscription beside a netlink source, or none. */
@@ -36,6 +43,29 @@ final class ConnectionFeed {
         } catch (IOException | RuntimeException e) {
             return ConnectionEvents.unavailable("subscribing to destroy events failed: " + e.getMessage());
         }
+    }
+
+    /**
+     * Every {@code interval} (none when 0 or without events), reads the established connections' tcp_info for
+     * the live RTT histogram, on a daemon thread of its own.
+     */
+    static void sampleRtt(SocketMetrics metrics, ConnectionEvents feed, Duration interval, Logger log) {
+        if (interval.isZero() || interval.isNegative() || feed.closed() == null) {
+            return;
+        }
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "connmon-tcp-info");
+            t.setDaemon(true);
+            return t;
+        });
+        long millis = Math.max(1000, interval.toMillis());
+        timer.scheduleWithFixedDelay(() -> {
+            try {
+                metrics.sampleConnectionRtt();
+            } catch (SourceException | RuntimeException e) {
+                log.fine("tcp_info sample failed: " + e.getMessage());
+            }
+        }, Math.min(millis, 10_000), millis, TimeUnit.MILLISECONDS);
     }
 
     static void close(ConnectionEvents feed) {

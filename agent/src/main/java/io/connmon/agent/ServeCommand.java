@@ -103,6 +103,13 @@ final class ServeCommand implements Runnable {
                     + "Default: ${DEFAULT-VALUE}.")
     int eventsReceiveBuffer;
 
+    @Option(names = "--tcp-info-interval", paramLabel = "DURATION",
+            defaultValue = "${env:CONNMON_TCP_INFO_INTERVAL:-60s}", converter = DurationConverter.class,
+            description = "How often to read the tcp_info of established connections for connmon_connections_rtt_"
+                    + "seconds (with events); 0 turns it off. Env CONNMON_TCP_INFO_INTERVAL. "
+                    + "Default: ${DEFAULT-VALUE}.")
+    Duration tcpInfoInterval;
+
     @Option(names = "--log-level", paramLabel = "LEVEL", defaultValue = "${env:CONNMON_LOG_LEVEL:-info}",
             description = "error, warn, info or debug. Env CONNMON_LOG_LEVEL. Default: ${DEFAULT-VALUE}.")
     String logLevel;
@@ -192,6 +199,7 @@ final class ServeCommand implements Runnable {
         ConnectionEvents feed = ConnectionFeed.open(choice.source(), on("--events", events),
                 count("--closed-max", closedMax), eventsReceiveBuffer(), LOG);
         socketMetrics.connectionEvents(feed, LOG::info);
+        ConnectionFeed.sampleRtt(socketMetrics, feed, tcpInfoInterval, LOG);
         registry.register(socketMetrics);
         SelfMetrics self = new SelfMetrics();
         self.register(registry);

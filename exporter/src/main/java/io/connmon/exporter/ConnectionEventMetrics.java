@@ -77,6 +77,8 @@ final class ConnectionEventMetrics {
     private Map<String, String> listenersThen; // "tcp 127.0.0.1:80" -> process or null
     private final long[] listenerChanges = new long[2]; // appeared, disappeared
     private boolean reasonLogged;
+    private boolean[] inboundThen; // the inbound ports of the last snapshot, for RTT samples
+    private Map<String, long[]>[] liveRtt; // the last RTT sample: label -> buckets, then sum in micros, then count
 
     /** One counter series: what the label set has accumulated. */
     static final class Series {
@@ -116,6 +118,7 @@ final class ConnectionEventMetrics {
             return out;
         }
         closed.inboundPorts(sum.inboundPort);
+        inboundThen = sum.inboundPort;
         advance(s, sum, config, closed);
         render(out, closed);
         return out;
@@ -198,6 +201,46 @@ final class ConnectionEventMetrics {
         closedThen = values;
     }
 
+    /**
+     * Keeps the RTT of the established TCP connections of {@code s} (a collection with tcp_info) per direction
+     * and port, for {@code connmon_connections_rtt_seconds}: the counters' classification and labels (a port
+     * without a counter series counts in {@code other}). Sockets without tcp_info are left out.
+     */
+    synchronized void sampleRtt(Snapshot s) {
+        if (inboundThen == null) {
+            return; // no snapshot yet to classify with
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, long[]>[] sample = new Map[] {new LinkedHashMap<>(), new LinkedHashMap<>()};
+        int buckets = RTT_BOUNDS_SECONDS.length;
+        for (SocketRecord r : s.sockets()) {
+            if (r.protocol() != Protocol.TCP || r.state() != SocketState.ESTABLISHED || r.tcpInfo() == null
+                    || r.tcpInfo().rttMicros() < 0) {
+                continue;
+            }
+            boolean in = inboundThen[r.localPort()];
+            int d = in ? ClosedConnections.INBOUND : ClosedConnections.OUTBOUND;
+            String p = Integer.toString(in ? r.localPort() : r.remotePort());
+            String label = series[d].containsKey(p) ? p : SocketSummary.OTHER;
+            long[] h = sample[d].computeIfAbsent(label, k -> new long[buckets + 2]);
+            long rtt = r.tcpInfo().rttMicros();
+            h[bucketOf(rtt)]++;
+            h[buckets] += rtt;
+            h[buckets + 1]++;
+        }
+        liveRtt = sample;
+    }
+
+    private static int bucketOf(long micros) {
+        long[] bounds = ClosedConnections.RTT_BOUNDS_MICROS;
+        for (int b = 0; b < bounds.length; b++) {
+            if (micros <= bounds[b]) {
+                return b;
+            }
+        }
+        return bounds.length;
+    }
+
     /** The label of a key, following the gauges' selection (see the class comment). */
     private String label(int direction, int port, boolean[] exported, MetricsConfig config, PortRange ephemeral,
             Set<Integer> named) {
@@ -278,6 +321,25 @@ final class ConnectionEventMetrics {
         out.add(received.build());
         out.add(retrans.build());
         out.add(rtt.build());
+        if (liveRtt != null) {
+            HistogramSnapshot.Builder live = HistogramSnapshot.builder().name("connmon_connections_rtt_seconds")
+                    .unit(Unit.SECONDS).gaugeHistogram(true).help("Smoothed RTT (tcpi_rtt) of the established TCP "
+                            + "connections at the last tcp_info sample (--tcp-info-interval), by direction and port: "
+                            + "a distribution now, not a count over time.");
+            for (int d = 0; d < 2; d++) {
+                Map<String, long[]> sorted = new TreeMap<>(SocketSummaryOrder.PORTS);
+                sorted.putAll(liveRtt[d]);
+                for (Map.Entry<String, long[]> e : sorted.entrySet()) {
+                    long[] h = e.getValue();
+                    long[] counts = java.util.Arrays.copyOf(h, RTT_BOUNDS_SECONDS.length);
+                    live.dataPoint(HistogramDataPointSnapshot.builder()
+                            .labels(Labels.of("direction", DIRECTIONS[d], "port", e.getKey()))
+                            .classicHistogramBuckets(ClassicHistogramBuckets.of(RTT_BOUNDS_SECONDS, counts))
+                            .sum(h[RTT_BOUNDS_SECONDS.length] / 1e6).build());
+                }
+            }
+            out.add(live.build());
+        }
         out.add(CounterSnapshot.builder().name("connmon_connections_opened_inconsistencies")
                 .help("Times a port's opened count came out negative (an event that arrived after the dump, a "
                         + "connection reset by this host whose event carries no port) and was clamped to 0.")
@@ -305,10 +367,9 @@ final class ConnectionEventMetrics {
         Map<String, String> now = new HashMap<>();
         boolean attributing = s.attribution().enabled();
         for (SocketRecord r : s.sockets()) {
-            boolean listening = r.state() == SocketState.LISTEN
-                    || r.protocol() == Protocol.UDP && r.state() == SocketState.UNCONN && r.localPort() != 0;
-            if (listening) {
-                String key = r.protocol().label() + " " + r.local();
+            // TCP only: bound unconnected UDP sockets come and go with every DNS lookup of a resolver
+            if (r.protocol() == Protocol.TCP && r.state() == SocketState.LISTEN) {
+                String key = "tcp " + r.local();
                 if (!now.containsKey(key) || now.get(key) == null) {
                     SocketOwner o = attributing ? s.attribution().ownerOf(r) : null;
                     now.put(key, o == null ? null : o.process());
@@ -331,8 +392,8 @@ final class ConnectionEventMetrics {
         }
         listenersThen = now;
         out.add(CounterSnapshot.builder().name("connmon_listener_changes")
-                .help("Listening sockets (TCP LISTEN, bound unconnected UDP; by protocol, address and port) that "
-                        + "appeared or disappeared between two collections, each also logged.")
+                .help("TCP listeners (by address and port) that appeared or disappeared between two collections, "
+                        + "each also logged as one line.")
                 .dataPoint(counter(listenerChanges[0], Labels.of("change", "appeared")))
                 .dataPoint(counter(listenerChanges[1], Labels.of("change", "disappeared"))).build());
     }

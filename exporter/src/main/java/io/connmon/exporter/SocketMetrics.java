@@ -72,6 +72,18 @@ public final class SocketMetrics implements MultiCollector {
         return e == null ? null : e.events();
     }
 
+    /**
+     * Reads the tcp_info of every established TCP connection (a collection of its own, not served) and keeps
+     * their RTT for {@code connmon_connections_rtt_seconds}; nothing without {@link #connectionEvents}.
+     */
+    public void sampleConnectionRtt() throws io.connmon.parser.source.SourceException {
+        ConnectionEventMetrics e = events;
+        if (e != null && e.events().closed() != null) {
+            e.sampleRtt(service.collect(io.connmon.parser.source.SocketRequest.ALL.withTcpInfo(true)
+                    .onlyStates(java.util.EnumSet.of(SocketState.ESTABLISHED))));
+        }
+    }
+
     @Override
     public MetricSnapshots collect() {
         Snapshot s = service.latest();
