@@ -55,6 +55,9 @@ final class ConnectionEventMetrics {
     static final Duration IDLE = ListenerMemory.DEFAULT;
 
     private static final String[] DIRECTIONS = {"inbound", "outbound"};
+    private static final String UP_HELP = "1 if connmon receives the kernel's connection destroy events (the "
+            + "connmon_connections_* counters exist); 0 if it does not (the reason is logged once) or not now (a "
+            + "failed subscription reopening).";
     private static final double[] RTT_BOUNDS_SECONDS;
 
     static {
@@ -113,8 +116,7 @@ final class ConnectionEventMetrics {
                         + " (connmon_connections_opened_total, _closed_total and the closed list are absent)");
                 reasonLogged = true;
             }
-            out.add(gauge("connmon_events_up", "1 if connmon receives the kernel's connection destroy events (the "
-                    + "connmon_connections_* counters exist), 0 if not (the reason is logged at start).", 0));
+            out.add(gauge("connmon_events_up", UP_HELP, 0));
             return out;
         }
         closed.inboundPorts(sum.inboundPort);
@@ -358,8 +360,7 @@ final class ConnectionEventMetrics {
         out.add(CounterSnapshot.builder().name("connmon_events_failures")
                 .help("Times the destroy event subscription failed and was reopened; events in between are "
                         + "unknown.").dataPoint(counter(events.failures(), Labels.EMPTY)).build());
-        out.add(gauge("connmon_events_up", "1 if connmon receives the kernel's connection destroy events (the "
-                + "connmon_connections_* counters exist), 0 if not (the reason is logged at start).", 1));
+        out.add(gauge("connmon_events_up", UP_HELP, events.receiving() ? 1 : 0));
     }
 
     /** Compares the snapshot's listeners with the last snapshot's, logs and counts each change. */

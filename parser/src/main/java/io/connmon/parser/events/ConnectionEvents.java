@@ -15,6 +15,11 @@ public interface ConnectionEvents {
     /** Times the feed failed and was reopened (events in between are unknown, not counted in {@link #lost()}). */
     long failures();
 
+    /** Whether events are being received now (false while a failed subscription waits to reopen). */
+    default boolean receiving() {
+        return closed() != null;
+    }
+
     /** Why there is no feed, or {@code null} when there is one. */
     String unavailableReason();
 

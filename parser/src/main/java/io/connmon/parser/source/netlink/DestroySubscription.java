@@ -216,6 +216,11 @@ public final class DestroySubscription implements ConnectionEvents, AutoCloseabl
     }
 
     @Override
+    public boolean receiving() {
+        return running && channel != null;
+    }
+
+    @Override
     public String unavailableReason() {
         return null;
     }
