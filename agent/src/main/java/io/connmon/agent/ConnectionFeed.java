@@ -37,8 +37,14 @@ final class ConnectionFeed {
         try {
             DestroySubscription s = DestroySubscription.open(new ClosedConnections(closedMax), receiveBuffer);
             s.start();
-            log.info("subscribed to TCP destroy events (receive buffer " + receiveBuffer + " bytes, last "
-                    + closedMax + " closed connections kept)");
+            int granted = s.receiveBufferBytes() / 2; // the kernel reports twice what it grants for data
+            log.info("subscribed to TCP destroy events (receive buffer " + (granted > 0 ? granted : receiveBuffer)
+                    + " bytes, last " + closedMax + " closed connections kept)");
+            if (granted > 0 && granted < receiveBuffer) {
+                log.warning("destroy events: receive buffer " + granted + " bytes, not the " + receiveBuffer
+                        + " asked (net.core.rmem_max caps it without CAP_NET_ADMIN): bursts may lose events, "
+                        + "counted in connmon_events_lost_total; raise net.core.rmem_max to lift it");
+            }
             return s;
         } catch (IOException | RuntimeException e) {
             return ConnectionEvents.unavailable("subscribing to destroy events failed: " + e.getMessage());

@@ -74,6 +74,15 @@ public final class DestroySubscription implements ConnectionEvents, AutoCloseabl
         this.channel = opener.open();
     }
 
+    /**
+     * The receive buffer the kernel granted (it reports twice the value set), or -1 when unknown. Without
+     * CAP_NET_ADMIN it is capped by net.core.rmem_max.
+     */
+    public int receiveBufferBytes() {
+        DiagChannel c = channel;
+        return c instanceof SockDiagSocket ? ((SockDiagSocket) c).receiveBufferBytes() : -1;
+    }
+
     /** Starts the reading thread (once). */
     public synchronized void start() {
         if (thread != null) {

@@ -55,6 +55,8 @@ final class SockDiagSocket implements DiagChannel {
         static native int bind(int fd, byte[] address, int length) throws LastErrorException;
 
         static native int getsockname(int fd, byte[] address, int[] length) throws LastErrorException;
+
+        static native int getsockopt(int fd, int level, int name, int[] value, int[] length) throws LastErrorException;
     }
 
     /** Whether this platform's constants and {@code struct timeval} (two longs) are the ones used here. */
@@ -109,6 +111,17 @@ final class SockDiagSocket implements DiagChannel {
             throw new IOException("subscribing to sock_diag groups 0x" + Integer.toHexString(groups) + ": errno "
                     + e.getErrorCode(), e);
         }
+    }
+
+    /** The receive buffer the kernel granted, in bytes (it doubles the value set, for its bookkeeping), or -1. */
+    int receiveBufferBytes() {
+        int[] v = new int[1];
+        try {
+            Libc.getsockopt(fd, SOL_SOCKET, SO_RCVBUF, v, new int[] {4});
+        } catch (LastErrorException e) {
+            return -1;
+        }
+        return v[0];
     }
 
     /** The port id the kernel gave this socket (the Pid column of /proc/net/netlink), or -1. */

@@ -62,6 +62,14 @@ class DestroySubscriptionLiveTest {
         }
     }
 
+    @Test
+    void theReceiveBufferAskedForIsGranted() throws Exception {
+        // 64 KiB is below every default net.core.rmem_max, so SO_RCVBUF grants it without privilege too
+        try (DestroySubscription sub = DestroySubscription.open(new ClosedConnections(0), 64 * 1024)) {
+            assertEquals(2 * 64 * 1024, sub.receiveBufferBytes(), "the kernel reports twice the size set");
+        }
+    }
+
     /** Opens and closes {@code n} connections to {@code listener}, accepting each. */
     static void churn(ServerSocket listener, int n) throws IOException {
         InetSocketAddress to = new InetSocketAddress(InetAddress.getLoopbackAddress(), listener.getLocalPort());
