@@ -119,14 +119,28 @@ final class ConnectionEventMetrics {
             out.add(gauge("connmon_events_up", UP_HELP, 0));
             return out;
         }
+        boolean[] fold = foldedOutbound(s.stats().ephemeralPorts(), config.outboundPorts());
         closed.inboundPorts(sum.inboundPort);
+        closed.foldedOutboundPorts(fold);
         inboundThen = sum.inboundPort;
-        advance(s, sum, config, closed);
+        advance(s, sum, config, closed, fold);
         render(out, closed);
         return out;
     }
 
-    private void advance(Snapshot s, SocketSummary sum, MetricsConfig config, ClosedConnections closed) {
+    /** Remote ports never an outbound series of their own: the ephemeral range but the named ports. */
+    static boolean[] foldedOutbound(PortRange ephemeral, Set<Integer> named) {
+        boolean[] fold = new boolean[65536];
+        if (ephemeral != null) {
+            for (int p = ephemeral.low(); p <= ephemeral.high(); p++) {
+                fold[p] = !named.contains(p);
+            }
+        }
+        return fold;
+    }
+
+    private void advance(Snapshot s, SocketSummary sum, MetricsConfig config, ClosedConnections closed,
+            boolean[] fold) {
         long now = s.timestamp().toEpochMilli();
         int[] liveNow = new int[2 * 65536];
         for (SocketRecord r : s.sockets()) {
@@ -139,7 +153,7 @@ final class ConnectionEventMetrics {
             }
             boolean in = sum.inboundPort[r.localPort()];
             liveNow[ClosedConnections.key(in ? ClosedConnections.INBOUND : ClosedConnections.OUTBOUND,
-                    in ? r.localPort() : r.remotePort())]++;
+                    in ? r.localPort() : fold[r.remotePort()] ? 0 : r.remotePort())]++;
         }
         ClosedConnections.Totals totals = closed.totals();
         int[] slotOfKey = new int[2 * 65536];
@@ -246,6 +260,9 @@ final class ConnectionEventMetrics {
     /** The label of a key, following the gauges' selection (see the class comment). */
     private String label(int direction, int port, boolean[] exported, MetricsConfig config, PortRange ephemeral,
             Set<Integer> named) {
+        if (port == 0) {
+            return SocketSummary.OTHER; // folded: see ClosedConnections
+        }
         String p = Integer.toString(port);
         if (exported[port]) {
             return p;

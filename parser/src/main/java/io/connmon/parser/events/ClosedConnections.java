@@ -12,6 +12,10 @@ import java.util.List;
  * preallocated {@code long} slots found through a port index, the ring in parallel primitive arrays. Readers copy
  * under the same short lock.
  *
+ * <p>Keys are (direction, port); port 0 of a direction stands for "other": outbound connections to a remote
+ * port folded by {@link #foldedOutboundPorts(boolean[])}, and the events of new keys once {@link #MAX_KEYS}
+ * exist.
+ *
  * <p>A connection is <em>inbound</em> when its local port is in the inbound set the exporter last published
  * ({@link #inboundPorts(boolean[])}: ports with a listener, remembered or named), else <em>outbound</em>, keyed by
  * its remote port: the classification of the per-port gauges, applied when the event arrives. An event without a
@@ -47,6 +51,8 @@ public final class ClosedConnections {
     public static final int FIELDS = RTT_BUCKETS + RTT_BOUNDS_MICROS.length + 1;
 
     private static final int KEYS = 2 * 65536;
+    /** Distinct keys kept apart at most; events of further keys sum into their direction's port 0 ("other"). */
+    public static final int MAX_KEYS = 8192;
 
     private final int[] slotOf = new int[KEYS]; // key -> slot + 1; 0 for none
     private int[] keyOf = new int[64];
@@ -69,6 +75,7 @@ public final class ClosedConnections {
     private long ringWritten;
 
     private volatile boolean[] inbound = new boolean[65536];
+    private volatile boolean[] foldOutbound = new boolean[65536];
     private long withoutPeer;
     private long malformed;
 
@@ -108,6 +115,18 @@ public final class ClosedConnections {
         inbound = ports.clone();
     }
 
+    /**
+     * Publishes the remote ports whose outbound connections are summed under port 0 (the exporter's "other")
+     * from now on: the ephemeral range but the named ports, which are never outbound series of their own. Keeps
+     * the number of keys down to real destinations.
+     */
+    public void foldedOutboundPorts(boolean[] ports) {
+        if (ports.length != 65536) {
+            throw new IllegalArgumentException("expected 65536 ports, got " + ports.length);
+        }
+        foldOutbound = ports.clone();
+    }
+
     /** The key of a connection: direction * 65536 + port. */
     public static int key(int direction, int port) {
         return direction << 16 | port;
@@ -125,7 +144,7 @@ public final class ClosedConnections {
             return;
         }
         boolean in = inbound[localPort];
-        int key = key(in ? INBOUND : OUTBOUND, in ? localPort : remotePort);
+        int key = key(in ? INBOUND : OUTBOUND, in ? localPort : foldOutbound[remotePort] ? 0 : remotePort);
         int base = slot(key) * FIELDS;
         long[] s = slots;
         s[base + CLOSED]++;
@@ -194,6 +213,9 @@ public final class ClosedConnections {
         int s = slotOf[key];
         if (s != 0) {
             return s - 1;
+        }
+        if (used >= MAX_KEYS - 2 && (key & 0xFFFF) != 0) {
+            return slot(key & ~0xFFFF); // full: the direction's port 0, which always has room
         }
         if (used == keyOf.length) {
             keyOf = java.util.Arrays.copyOf(keyOf, used * 2);
