@@ -212,8 +212,10 @@ final class ServeCommand implements Runnable {
             http = HttpEndpoints.start(address, service, registry);
             http.closedConnections(feed);
         } catch (BindException e) {
+            ConnectionFeed.close(feed);
             throw new Main.UserError("cannot listen on " + listen + ": " + e.getMessage(), 1);
         } catch (IOException e) {
+            ConnectionFeed.close(feed);
             throw new Main.UserError("cannot listen on " + listen + ": " + e, 1);
         }
         Hangup.ignore(() -> LOG.info("SIGHUP ignored: restart to re-read settings"));

@@ -66,12 +66,6 @@ public final class SocketMetrics implements MultiCollector {
         events = new ConnectionEventMetrics(feed, log);
     }
 
-    /** The feed given to {@link #connectionEvents}, or {@code null}. */
-    public io.connmon.parser.events.ConnectionEvents connectionEvents() {
-        ConnectionEventMetrics e = events;
-        return e == null ? null : e.events();
-    }
-
     /**
      * Reads the tcp_info of every established TCP connection (a collection of its own, not served) and keeps
      * their RTT for {@code connmon_connections_rtt_seconds}; nothing without {@link #connectionEvents}.
