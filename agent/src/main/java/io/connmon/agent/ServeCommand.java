@@ -2,6 +2,7 @@ package io.connmon.agent;
 
 import io.connmon.parser.attribution.SocketOwners;
 import io.connmon.parser.counters.NetStatReader;
+import io.connmon.parser.events.ConnectionEvents;
 import io.connmon.parser.source.SocketSources;
 import io.connmon.parser.source.SourceException;
 
@@ -103,6 +104,30 @@ final class ServeCommand implements Runnable {
                     + "Env CONNMON_ATTRIBUTION_BUDGET. Default: ${DEFAULT-VALUE}.")
     Duration attributionBudget;
 
+    @Option(names = "--events", paramLabel = "on|off", arity = "1", defaultValue = "${env:CONNMON_EVENTS:-on}",
+            description = "Subscribe to the kernel's TCP destroy events (netlink source only) for the "
+                    + "connmon_connections_* counters and /closed. Env CONNMON_EVENTS. Default: on.")
+    String events;
+
+    @Option(names = "--closed-max", paramLabel = "N", defaultValue = "${env:CONNMON_CLOSED_MAX:-1000}",
+            description = "Closed connections kept for /closed, the newest. Env CONNMON_CLOSED_MAX. "
+                    + "Default: ${DEFAULT-VALUE}.")
+    int closedMax;
+
+    @Option(names = "--events-receive-buffer", paramLabel = "BYTES",
+            defaultValue = "${env:CONNMON_EVENTS_RECEIVE_BUFFER:-4194304}",
+            description = "Kernel receive buffer for destroy events (about 280 bytes an event); beyond "
+                    + "net.core.rmem_max only with CAP_NET_ADMIN. Env CONNMON_EVENTS_RECEIVE_BUFFER. "
+                    + "Default: ${DEFAULT-VALUE}.")
+    int eventsReceiveBuffer;
+
+    @Option(names = "--tcp-info-interval", paramLabel = "DURATION",
+            defaultValue = "${env:CONNMON_TCP_INFO_INTERVAL:-60s}", converter = DurationConverter.class,
+            description = "How often to read the tcp_info of established connections for connmon_connections_rtt_"
+                    + "seconds (with events); 0 turns it off. Env CONNMON_TCP_INFO_INTERVAL. "
+                    + "Default: ${DEFAULT-VALUE}.")
+    Duration tcpInfoInterval;
+
     @Option(names = "--log-level", paramLabel = "LEVEL", defaultValue = "${env:CONNMON_LOG_LEVEL:-info}",
             description = "error, warn, info or debug. Env CONNMON_LOG_LEVEL. Default: ${DEFAULT-VALUE}.")
     String logLevel;
@@ -141,6 +166,22 @@ final class ServeCommand implements Runnable {
             out.add(port);
         }
         return out;
+    }
+
+    private boolean on(String flag, String value) {
+        try {
+            return new OnOff().convert(value);
+        } catch (picocli.CommandLine.TypeConversionException e) {
+            throw new Main.UserError(setting(flag, value) + ": " + e.getMessage(), 2);
+        }
+    }
+
+    private int eventsReceiveBuffer() {
+        if (eventsReceiveBuffer < 4096) {
+            throw new Main.UserError(setting("--events-receive-buffer", eventsReceiveBuffer)
+                    + ": expected bytes, 4096 or more", 2);
+        }
+        return eventsReceiveBuffer;
     }
 
     @Override
@@ -187,7 +228,12 @@ final class ServeCommand implements Runnable {
         // Micrometer's registry for connmon's own meters; client_java's registry under it for the rest.
         PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         PrometheusRegistry registry = meters.getPrometheusRegistry();
-        registry.register(new SocketMetrics(service, metricsConfig, BuildInfo.version()));
+        SocketMetrics socketMetrics = new SocketMetrics(service, metricsConfig, BuildInfo.version());
+        ConnectionEvents feed = ConnectionFeed.open(choice.source(), on("--events", events),
+                count("--closed-max", closedMax), eventsReceiveBuffer(), LOG);
+        socketMetrics.connectionEvents(feed, LOG::info);
+        ConnectionFeed.sampleRtt(socketMetrics, feed, tcpInfoInterval, LOG);
+        registry.register(socketMetrics);
         SelfMetrics self = new SelfMetrics();
         self.bindTo(meters);
         SelfMetrics.registerProcessAndJvm(registry);
@@ -200,9 +246,12 @@ final class ServeCommand implements Runnable {
         HttpEndpoints http;
         try {
             http = HttpEndpoints.start(address, service, registry, web);
+            http.closedConnections(feed);
         } catch (BindException e) {
+            ConnectionFeed.close(feed);
             throw new Main.UserError("cannot listen on " + listen + ": " + e.getMessage(), 1);
         } catch (IOException e) {
+            ConnectionFeed.close(feed);
             throw new Main.UserError("cannot listen on " + listen + ": " + e, 1);
         }
         Hangup.ignore(() -> LOG.info("SIGHUP ignored: restart to re-read settings"));
@@ -211,6 +260,7 @@ final class ServeCommand implements Runnable {
             LOG.info("stopping");
             http.close();
             choice.source().close();
+            ConnectionFeed.close(feed);
             stopped.countDown();
         }, "connmon-shutdown"));
         InetSocketAddress bound = http.address();

@@ -84,9 +84,11 @@ public final class HttpEndpoints implements AutoCloseable {
     private final ThreadPoolExecutor executor;
     private final PrometheusRegistry registry;
     final HttpMetrics requests;
+    private final Router router;
 
     private HttpEndpoints(HttpServer server, ThreadPoolExecutor executor, PrometheusRegistry registry,
-            HttpMetrics requests) {
+            HttpMetrics requests, Router router) {
+        this.router = router;
         this.server = server;
         this.executor = executor;
         this.registry = registry;
@@ -125,9 +127,15 @@ public final class HttpEndpoints implements AutoCloseable {
         server.setExecutor(executor);
         HttpMetrics requests = new HttpMetrics();
         registry.register(requests);
-        server.createContext("/", new Router(service, registry, requests));
+        Router router = new Router(service, registry, requests);
+        server.createContext("/", router);
         server.start();
-        return new HttpEndpoints(server, executor, registry, requests);
+        return new HttpEndpoints(server, executor, registry, requests, router);
+    }
+
+    /** Serves the last closed connections of {@code feed} at {@code /closed} (see {@link ClosedHandler}). */
+    public void closedConnections(io.connmon.parser.events.ConnectionEvents feed) {
+        router.closed = new ClosedHandler(feed);
     }
 
     /** The bound address (the port is the real one when 0 was asked for). */
@@ -177,6 +185,8 @@ public final class HttpEndpoints implements AutoCloseable {
         private final SnapshotHandler snapshot;
         private final Gate metricsGate = new Gate(METRICS_THREADS, METRICS_QUEUE);
         private final Gate snapshotGate = new Gate(SNAPSHOT_THREADS, SNAPSHOT_QUEUE);
+        /** {@code /closed}, once a feed of closed connections is attached; until then a 404. */
+        volatile ClosedHandler closed;
 
         Router(SnapshotService service, PrometheusRegistry registry, HttpMetrics requests) {
             this.service = service;
@@ -191,6 +201,7 @@ public final class HttpEndpoints implements AutoCloseable {
             String path = exchange.getRequestURI().getRawPath();
             String label = switch (path == null ? "" : path) {
                 case "/metrics", "/snapshot", "/", "/-/healthy", "/-/ready" -> path;
+                case "/closed" -> closed != null ? path : "other";
                 default -> "other";
             };
             String m = exchange.getRequestMethod();
@@ -206,6 +217,7 @@ public final class HttpEndpoints implements AutoCloseable {
                     case "/metrics" -> admit(metricsGate, exchange, label, arrived, x -> metrics(x, arrived));
                     case "/snapshot" -> admit(snapshotGate, exchange, label, arrived, x -> snapshot.handle(x, arrived));
                     case "/-/healthy" -> serve(exchange, label, requests, x -> text(x, 200, "OK\n"));
+                    case "/closed" -> serve(exchange, label, requests, closed::handle);
                     case "/-/ready" -> serve(exchange, label, requests, x -> {
                         String stale = service.staleness();
                         if (stale == null) {

@@ -42,6 +42,7 @@ public final class SocketMetrics implements MultiCollector {
     // table alive after the service has moved on (three tables in memory at once on a busy host).
     private java.lang.ref.WeakReference<Snapshot> builtFor = new java.lang.ref.WeakReference<>(null); // guarded by this
     private List<MetricSnapshot> built; // guarded by this
+    private volatile ConnectionEventMetrics events; // connections over time, or null
 
     public SocketMetrics(SnapshotService service, MetricsConfig config, String version) {
         this(service, config, version, ListenerMemory.DEFAULT);
@@ -53,6 +54,28 @@ public final class SocketMetrics implements MultiCollector {
         this.config = config;
         this.version = version;
         this.listenerMemory = new ListenerMemory(listenerMemory);
+    }
+
+    /**
+     * Adds the connections-over-time families (opened, closed, what closed ones carried, listener changes) fed
+     * by {@code feed}; {@code log} receives one line per listener change and the reason when the feed is
+     * unavailable. Call before the first scrape.
+     */
+    public void connectionEvents(io.connmon.parser.events.ConnectionEvents feed,
+            java.util.function.Consumer<String> log) {
+        events = new ConnectionEventMetrics(feed, log);
+    }
+
+    /**
+     * Reads the tcp_info of every established TCP connection (a collection of its own, not served) and keeps
+     * their RTT for {@code connmon_connections_rtt_seconds}; nothing without {@link #connectionEvents}.
+     */
+    public void sampleConnectionRtt() throws io.connmon.parser.source.SourceException {
+        ConnectionEventMetrics e = events;
+        if (e != null && e.events().closed() != null) {
+            e.sampleRtt(service.collect(io.connmon.parser.source.SocketRequest.ALL.withTcpInfo(true)
+                    .onlyStates(java.util.EnumSet.of(SocketState.ESTABLISHED))));
+        }
     }
 
     @Override
@@ -214,6 +237,10 @@ public final class SocketMetrics implements MultiCollector {
 
         addCounters(out, stats);
         addSelf(out, s);
+        ConnectionEventMetrics e = events;
+        if (e != null) {
+            out.addAll(e.families(s, sum, config));
+        }
         return out;
     }
 

@@ -32,6 +32,8 @@ final class SocketSummary {
     static final int STATES = SocketState.values().length;
     static final String OTHER = "other";
 
+    /** Local ports whose connections are inbound: listening, remembered or named (indexed by port). */
+    final boolean[] inboundPort;
     /** Sockets by protocol, family and state ordinal. */
     final long[][][] counts = new long[Protocol.values().length][Family.values().length][STATES];
     /** Queue bytes by protocol, listeners excluded (their columns are accept queue and backlog). */
@@ -112,6 +114,7 @@ final class SocketSummary {
         for (int p : config.inboundPorts()) {
             listenPort[p] = true;
         }
+        inboundPort = listenPort;
 
         List<Listener> all = new ArrayList<>(tcpListeners.values());
         all.addAll(udpListeners.values());

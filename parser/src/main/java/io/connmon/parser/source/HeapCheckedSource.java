@@ -57,6 +57,12 @@ final class HeapCheckedSource implements SocketSource {
     }
 
     @Override
+    public io.connmon.parser.events.ConnectionEvents subscribeClosed(int closedMax, int receiveBufferBytes)
+            throws java.io.IOException {
+        return source.subscribeClosed(closedMax, receiveBufferBytes);
+    }
+
+    @Override
     public void close() {
         source.close();
     }

@@ -1,5 +1,6 @@
 package io.connmon.parser.source;
 
+import io.connmon.parser.events.ConnectionEvents;
 import io.connmon.parser.model.SocketTable;
 
 /**
@@ -38,6 +39,19 @@ public interface SocketSource extends AutoCloseable {
      */
     default SocketTable collect(SocketRequest request) throws SourceException {
         return collect();
+    }
+
+    /**
+     * Subscribes to the kernel's notices of this source's sockets as they close (sock_diag destroy events), with
+     * their last tcp_info, keeping the newest {@code closedMax} and asking the kernel for a receive buffer of
+     * {@code receiveBufferBytes}; the feed runs until {@link ConnectionEvents#close()}. A source that cannot
+     * answers {@link ConnectionEvents#unavailable} with the reason: its counters are then absent, not zero.
+     *
+     * @throws java.io.IOException when the subscription is refused
+     */
+    default ConnectionEvents subscribeClosed(int closedMax, int receiveBufferBytes) throws java.io.IOException {
+        return ConnectionEvents.unavailable("the " + name() + " source has no destroy events (they come from "
+                + "netlink sock_diag in connmon's own network namespace)");
     }
 
     /** Releases what the source holds (a netlink socket, say). Never throws. */

@@ -223,4 +223,14 @@ public final class NetlinkSocketSource implements SocketSource {
     public synchronized void close() {
         reopen();
     }
+
+    /** A destroy-event subscription in this source's network namespace, started. */
+    @Override
+    public io.connmon.parser.events.ConnectionEvents subscribeClosed(int closedMax, int receiveBufferBytes)
+            throws java.io.IOException {
+        DestroySubscription s = DestroySubscription.open(
+                new io.connmon.parser.events.ClosedConnections(closedMax), receiveBufferBytes);
+        s.start();
+        return s;
+    }
 }

@@ -27,6 +27,8 @@ final class SockDiagSocket implements DiagChannel {
     private static final int NETLINK_SOCK_DIAG = 4;
     private static final int SOL_SOCKET = 1;
     private static final int SO_RCVTIMEO = 20; // x86, arm, riscv; not for every architecture (see isSupported)
+    private static final int SO_RCVBUF = 8;
+    private static final int SO_RCVBUFFORCE = 33; // beyond net.core.rmem_max; needs CAP_NET_ADMIN
 
     private int fd;
 
@@ -47,6 +49,14 @@ final class SockDiagSocket implements DiagChannel {
                 throws LastErrorException;
 
         static native int close(int fd) throws LastErrorException;
+
+        static native int setsockopt(int fd, int level, int name, int[] value, int length) throws LastErrorException;
+
+        static native int bind(int fd, byte[] address, int length) throws LastErrorException;
+
+        static native int getsockname(int fd, byte[] address, int[] length) throws LastErrorException;
+
+        static native int getsockopt(int fd, int level, int name, int[] value, int[] length) throws LastErrorException;
     }
 
     /** Whether this platform's constants and {@code struct timeval} (two longs) are the ones used here. */
@@ -77,6 +87,52 @@ final class SockDiagSocket implements DiagChannel {
             close();
             throw new IOException("setsockopt(SO_RCVTIMEO): errno " + e.getErrorCode(), e);
         }
+    }
+
+    /**
+     * Opens a socket subscribed to the sock_diag multicast {@code groups} (a bit mask, {@code 1 << (group - 1)}),
+     * as {@code ss -E} does, with a receive buffer of {@code receiveBufferBytes} (SO_RCVBUFFORCE, which may
+     * exceed net.core.rmem_max, when privileged; else SO_RCVBUF, capped by the kernel at rmem_max).
+     */
+    SockDiagSocket(long timeoutMillis, int groups, int receiveBufferBytes) throws IOException {
+        this(timeoutMillis);
+        try {
+            try {
+                Libc.setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, new int[] {receiveBufferBytes}, 4);
+            } catch (LastErrorException e) {
+                Libc.setsockopt(fd, SOL_SOCKET, SO_RCVBUF, new int[] {receiveBufferBytes}, 4);
+            }
+            // struct sockaddr_nl: u16 family, u16 pad, u32 pid (0: the kernel assigns one), u32 groups; host order
+            ByteBuffer a = ByteBuffer.allocate(12).order(java.nio.ByteOrder.nativeOrder());
+            a.putShort((short) AF_NETLINK).putShort((short) 0).putInt(0).putInt(groups);
+            Libc.bind(fd, a.array(), 12);
+        } catch (LastErrorException e) {
+            close();
+            throw new IOException("subscribing to sock_diag groups 0x" + Integer.toHexString(groups) + ": errno "
+                    + e.getErrorCode(), e);
+        }
+    }
+
+    /** The receive buffer the kernel granted, in bytes (it doubles the value set, for its bookkeeping), or -1. */
+    int receiveBufferBytes() {
+        int[] v = new int[1];
+        try {
+            Libc.getsockopt(fd, SOL_SOCKET, SO_RCVBUF, v, new int[] {4});
+        } catch (LastErrorException e) {
+            return -1;
+        }
+        return v[0];
+    }
+
+    /** The port id the kernel gave this socket (the Pid column of /proc/net/netlink), or -1. */
+    int portId() {
+        byte[] a = new byte[12];
+        try {
+            Libc.getsockname(fd, a, new int[] {12});
+        } catch (LastErrorException e) {
+            return -1;
+        }
+        return ByteBuffer.wrap(a).order(java.nio.ByteOrder.nativeOrder()).getInt(4);
     }
 
     /** Sends the request from position 0 to the buffer's limit (a direct buffer). */

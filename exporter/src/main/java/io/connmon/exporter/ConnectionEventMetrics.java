@@ -1,0 +1,443 @@
+package io.connmon.exporter;
+
+import io.connmon.parser.attribution.SocketOwner;
+import io.connmon.parser.counters.PortRange;
+import io.connmon.parser.events.ClosedConnections;
+import io.connmon.parser.events.ConnectionEvents;
+import io.connmon.parser.model.Endpoint;
+import io.connmon.parser.model.Protocol;
+import io.connmon.parser.model.SocketRecord;
+import io.connmon.parser.model.SocketState;
+
+import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot.HistogramDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
+import io.prometheus.metrics.model.snapshots.Unit;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+
+/**
+ * Connections over time, per direction and port: opened and closed counters, and what the closed ones carried
+ * (bytes, retransmits, RTT at close) from their destroy events; listener changes between collections.
+ *
+ * <p>Advanced once per snapshot, by {@link SocketMetrics} with the {@link SocketSummary} of the per-port gauges,
+ * so that the counters use their classification (inbound: the local port has, had within 10 minutes, or is
+ * named as having a listener; else outbound by remote port), their port selection (a port the gauges export
+ * one by one is a counter series too) and their caps (a port the gauges do not export gets a series of its own
+ * while fewer than the cap do, else it counts in {@code port="other"}; a remote port in the ephemeral range is
+ * never an outbound series unless named). A series the gauges no longer export and that stays idle for
+ * {@link #IDLE} is dropped (a later one starts again from 0, which {@code rate()} reads as a reset).
+ *
+ * <p>Opened is exact: per key, the closes since the last snapshot plus the live connections now minus those of
+ * the last snapshot. Live means in the dump and not yet closed as far as events go: TIME_WAIT (the connection's
+ * socket is freed, and its event sent, on entering it) and NEW_SYN_RECV (not a connection yet) are left out.
+ * A negative figure (an event that arrived after the dump that no longer listed its connection, a connection
+ * reset by this host whose event carries no port) is clamped to 0 and counted in
+ * {@code connmon_connections_opened_inconsistencies_total}.
+ */
+final class ConnectionEventMetrics {
+
+    /** How long a counter series the gauges no longer export is kept without activity. */
+    static final Duration IDLE = ListenerMemory.DEFAULT;
+
+    private static final String[] DIRECTIONS = {"inbound", "outbound"};
+    private static final String UP_HELP = "1 if connmon receives the kernel's connection destroy events (the "
+            + "connmon_connections_* counters exist); 0 if it does not (the reason is logged once) or not now (a "
+            + "failed subscription reopening).";
+    private static final double[] RTT_BOUNDS_SECONDS;
+
+    static {
+        long[] micros = ClosedConnections.RTT_BOUNDS_MICROS;
+        RTT_BOUNDS_SECONDS = new double[micros.length + 1];
+        for (int i = 0; i < micros.length; i++) {
+            RTT_BOUNDS_SECONDS[i] = micros[i] / 1e6;
+        }
+        RTT_BOUNDS_SECONDS[micros.length] = Double.POSITIVE_INFINITY;
+    }
+
+    private final ConnectionEvents events;
+    private final Consumer<String> log;
+
+    // State between snapshots; guarded by this.
+    private int[] liveThen;
+    private long[] closedThen = new long[0]; // by slot of ClosedConnections.Totals: fields of each slot
+    private final Map<String, Series>[] series = newSeriesMaps();
+    private long inconsistencies;
+    private Map<String, String> listenersThen; // "tcp 127.0.0.1:80" -> process or null
+    private final long[] listenerChanges = new long[2]; // appeared, disappeared
+    private boolean reasonLogged;
+    private boolean[] inboundThen; // the inbound ports of the last snapshot, for RTT samples
+    private Map<String, long[]>[] liveRtt; // the last RTT sample: label -> buckets, then sum in micros, then count
+
+    /** One counter series: what the label set has accumulated. */
+    static final class Series {
+        long opened;
+        final long[] closed = new long[ClosedConnections.FIELDS];
+        long lastActiveMillis;
+    }
+
+    ConnectionEventMetrics(ConnectionEvents events, Consumer<String> log) {
+        this.events = events;
+        this.log = log;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Series>[] newSeriesMaps() {
+        return new Map[] {new LinkedHashMap<>(), new LinkedHashMap<>()};
+    }
+
+    /** The feed, for the closed-connection listing. */
+    ConnectionEvents events() {
+        return events;
+    }
+
+    /** Advances to snapshot {@code s} and returns the families. Called once per snapshot. */
+    synchronized List<MetricSnapshot> families(Snapshot s, SocketSummary sum, MetricsConfig config) {
+        List<MetricSnapshot> out = new ArrayList<>();
+        listenerChanges(s, out);
+        ClosedConnections closed = events.closed();
+        if (closed == null) {
+            if (!reasonLogged) {
+                log.accept("connections over time unavailable: " + events.unavailableReason()
+                        + " (connmon_connections_opened_total, _closed_total and the closed list are absent)");
+                reasonLogged = true;
+            }
+            out.add(gauge("connmon_events_up", UP_HELP, 0));
+            return out;
+        }
+        boolean[] fold = foldedOutbound(s.stats().ephemeralPorts(), config.outboundPorts());
+        closed.inboundPorts(sum.inboundPort);
+        closed.foldedOutboundPorts(fold);
+        inboundThen = sum.inboundPort;
+        advance(s, sum, config, closed, fold);
+        render(out, closed);
+        return out;
+    }
+
+    /** Remote ports never an outbound series of their own: the ephemeral range but the named ports. */
+    static boolean[] foldedOutbound(PortRange ephemeral, Set<Integer> named) {
+        boolean[] fold = new boolean[65536];
+        if (ephemeral != null) {
+            for (int p = ephemeral.low(); p <= ephemeral.high(); p++) {
+                fold[p] = !named.contains(p);
+            }
+        }
+        return fold;
+    }
+
+    private void advance(Snapshot s, SocketSummary sum, MetricsConfig config, ClosedConnections closed,
+            boolean[] fold) {
+        long now = s.timestamp().toEpochMilli();
+        int[] liveNow = new int[2 * 65536];
+        for (SocketRecord r : s.sockets()) {
+            if (r.protocol() != Protocol.TCP) {
+                continue;
+            }
+            SocketState st = r.state();
+            if (st == SocketState.LISTEN || st == SocketState.TIME_WAIT || st == SocketState.NEW_SYN_RECV) {
+                continue;
+            }
+            boolean in = sum.inboundPort[r.localPort()];
+            liveNow[ClosedConnections.key(in ? ClosedConnections.INBOUND : ClosedConnections.OUTBOUND,
+                    in ? r.localPort() : fold[r.remotePort()] ? 0 : r.remotePort())]++;
+        }
+        ClosedConnections.Totals totals = closed.totals();
+        int[] slotOfKey = new int[2 * 65536];
+        for (int i = 0; i < totals.keys().length; i++) {
+            slotOfKey[totals.keys()[i]] = i + 1;
+        }
+        int fields = ClosedConnections.FIELDS;
+        long[] values = totals.values();
+        if (liveThen == null) { // the first snapshot: the baseline, nothing counted yet
+            liveThen = liveNow;
+            closedThen = values;
+            return;
+        }
+        boolean[][] exported = {selected(sum.inbound), selected(sum.outbound)};
+        PortRange ephemeral = s.stats().ephemeralPorts();
+        Set<Integer> named = config.outboundPorts();
+        long[] delta = new long[fields];
+        for (int key = 0; key < 2 * 65536; key++) {
+            int slot = slotOfKey[key];
+            boolean anyClosed = false;
+            if (slot > 0) {
+                int base = (slot - 1) * fields;
+                for (int f = 0; f < fields; f++) {
+                    long before = base + f < closedThen.length ? closedThen[base + f] : 0;
+                    delta[f] = values[base + f] - before;
+                }
+                anyClosed = delta[ClosedConnections.CLOSED] > 0;
+            }
+            if (!anyClosed && liveNow[key] == liveThen[key]) {
+                continue;
+            }
+            long opened = (anyClosed ? delta[ClosedConnections.CLOSED] : 0) + liveNow[key] - liveThen[key];
+            if (opened < 0) {
+                inconsistencies++;
+                opened = 0;
+            }
+            int direction = key >>> 16;
+            int port = key & 0xFFFF;
+            String label = label(direction, port, exported[direction], config, ephemeral, named);
+            Series se = series[direction].computeIfAbsent(label, k -> new Series());
+            se.opened += opened;
+            if (anyClosed) {
+                for (int f = 0; f < fields; f++) {
+                    se.closed[f] += delta[f];
+                }
+            }
+            if (opened > 0 || anyClosed) {
+                se.lastActiveMillis = now;
+            }
+        }
+        // Series the gauges export are present even when idle, as the gauges are.
+        for (int d = 0; d < 2; d++) {
+            for (int p = 0; p < 65536; p++) {
+                if (exported[d][p]) {
+                    series[d].computeIfAbsent(Integer.toString(p), k -> new Series()).lastActiveMillis = now;
+                }
+            }
+            series[d].values().removeIf(x -> now - x.lastActiveMillis > IDLE.toMillis());
+        }
+        liveThen = liveNow;
+        closedThen = values;
+    }
+
+    /**
+     * Keeps the RTT of the established TCP connections of {@code s} (a collection with tcp_info) per direction
+     * and port, for {@code connmon_connections_rtt_seconds}: the counters' classification and labels (a port
+     * without a counter series counts in {@code other}). Sockets without tcp_info are left out.
+     */
+    synchronized void sampleRtt(Snapshot s) {
+        if (inboundThen == null) {
+            return; // no snapshot yet to classify with
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, long[]>[] sample = new Map[] {new LinkedHashMap<>(), new LinkedHashMap<>()};
+        int buckets = RTT_BOUNDS_SECONDS.length;
+        for (SocketRecord r : s.sockets()) {
+            if (r.protocol() != Protocol.TCP || r.state() != SocketState.ESTABLISHED || r.tcpInfo() == null
+                    || r.tcpInfo().rttMicros() < 0) {
+                continue;
+            }
+            boolean in = inboundThen[r.localPort()];
+            int d = in ? ClosedConnections.INBOUND : ClosedConnections.OUTBOUND;
+            String p = Integer.toString(in ? r.localPort() : r.remotePort());
+            String label = series[d].containsKey(p) ? p : SocketSummary.OTHER;
+            long[] h = sample[d].computeIfAbsent(label, k -> new long[buckets + 2]);
+            long rtt = r.tcpInfo().rttMicros();
+            h[bucketOf(rtt)]++;
+            h[buckets] += rtt;
+            h[buckets + 1]++;
+        }
+        liveRtt = sample;
+    }
+
+    private static int bucketOf(long micros) {
+        long[] bounds = ClosedConnections.RTT_BOUNDS_MICROS;
+        for (int b = 0; b < bounds.length; b++) {
+            if (micros <= bounds[b]) {
+                return b;
+            }
+        }
+        return bounds.length;
+    }
+
+    /** The label of a key, following the gauges' selection (see the class comment). */
+    private String label(int direction, int port, boolean[] exported, MetricsConfig config, PortRange ephemeral,
+            Set<Integer> named) {
+        if (port == 0) {
+            return SocketSummary.OTHER; // folded: see ClosedConnections
+        }
+        String p = Integer.toString(port);
+        if (exported[port]) {
+            return p;
+        }
+        if (direction == ClosedConnections.INBOUND && !config.inboundPorts().isEmpty()) {
+            return SocketSummary.OTHER; // an allow-list: exactly the named ports
+        }
+        if (direction == ClosedConnections.OUTBOUND && ephemeral != null && ephemeral.contains(port)
+                && !named.contains(port)) {
+            return SocketSummary.OTHER; // a client's random port, never a series
+        }
+        if (series[direction].containsKey(p)) {
+            return p;
+        }
+        int cap = direction == ClosedConnections.INBOUND ? config.inboundPortsMax() : config.outboundPortsMax();
+        int own = 0;
+        for (String k : series[direction].keySet()) {
+            if (!k.equals(SocketSummary.OTHER) && !exported[Integer.parseInt(k)]) {
+                own++;
+            }
+        }
+        return own < cap ? p : SocketSummary.OTHER;
+    }
+
+    private static boolean[] selected(Map<String, long[]> rows) {
+        boolean[] b = new boolean[65536];
+        for (String k : rows.keySet()) {
+            if (!k.equals(SocketSummary.OTHER)) {
+                b[Integer.parseInt(k)] = true;
+            }
+        }
+        return b;
+    }
+
+    private void render(List<MetricSnapshot> out, ClosedConnections closed) {
+        CounterSnapshot.Builder opened = CounterSnapshot.builder().name("connmon_connections_opened")
+                .help("TCP connections opened, by direction (inbound: to a local port with a listener; outbound: "
+                        + "by remote port) and port: closed since the last collection plus live now minus live then.");
+        CounterSnapshot.Builder closedC = CounterSnapshot.builder().name("connmon_connections_closed")
+                .help("TCP connections closed (the kernel's destroy events), by direction and port.");
+        CounterSnapshot.Builder sent = CounterSnapshot.builder().name("connmon_connections_closed_sent_bytes")
+                .unit(Unit.BYTES).help("Bytes sent over TCP connections that closed, as the peer acknowledged them "
+                        + "(final tcpi_bytes_acked; SYN and FIN count one each), by direction and port.");
+        CounterSnapshot.Builder received = CounterSnapshot.builder().name("connmon_connections_closed_received_bytes")
+                .unit(Unit.BYTES).help("Bytes received over TCP connections that closed (final "
+                        + "tcpi_bytes_received), by direction and port.");
+        CounterSnapshot.Builder retrans = CounterSnapshot.builder()
+                .name("connmon_connections_closed_retransmitted_segments")
+                .help("Segments retransmitted over TCP connections that closed (final tcpi_total_retrans), by "
+                        + "direction and port.");
+        HistogramSnapshot.Builder rtt = HistogramSnapshot.builder().name("connmon_connections_closed_rtt_seconds")
+                .unit(Unit.SECONDS).help("Smoothed round-trip time of TCP connections when they closed (final "
+                        + "tcpi_rtt), by direction and port.");
+        for (int d = 0; d < 2; d++) {
+            Map<String, Series> sorted = new TreeMap<>(SocketSummaryOrder.PORTS);
+            sorted.putAll(series[d]);
+            for (Map.Entry<String, Series> e : sorted.entrySet()) {
+                Labels labels = Labels.of("direction", DIRECTIONS[d], "port", e.getKey());
+                Series se = e.getValue();
+                opened.dataPoint(counter(se.opened, labels));
+                closedC.dataPoint(counter(se.closed[ClosedConnections.CLOSED], labels));
+                sent.dataPoint(counter(se.closed[ClosedConnections.BYTES_SENT], labels));
+                received.dataPoint(counter(se.closed[ClosedConnections.BYTES_RECEIVED], labels));
+                retrans.dataPoint(counter(se.closed[ClosedConnections.RETRANSMITS], labels));
+                long[] buckets = new long[RTT_BOUNDS_SECONDS.length];
+                System.arraycopy(se.closed, ClosedConnections.RTT_BUCKETS, buckets, 0, buckets.length);
+                rtt.dataPoint(HistogramDataPointSnapshot.builder().labels(labels)
+                        .classicHistogramBuckets(ClassicHistogramBuckets.of(RTT_BOUNDS_SECONDS, buckets))
+                        .sum(se.closed[ClosedConnections.RTT_SUM_MICROS] / 1e6).build());
+            }
+        }
+        out.add(opened.build());
+        out.add(closedC.build());
+        out.add(sent.build());
+        out.add(received.build());
+        out.add(retrans.build());
+        out.add(rtt.build());
+        if (liveRtt != null) {
+            HistogramSnapshot.Builder live = HistogramSnapshot.builder().name("connmon_connections_rtt_seconds")
+                    .unit(Unit.SECONDS).gaugeHistogram(true).help("Smoothed RTT (tcpi_rtt) of the established TCP "
+                            + "connections at the last tcp_info sample (--tcp-info-interval), by direction and port: "
+                            + "a distribution now, not a count over time.");
+            for (int d = 0; d < 2; d++) {
+                Map<String, long[]> sorted = new TreeMap<>(SocketSummaryOrder.PORTS);
+                sorted.putAll(liveRtt[d]);
+                for (Map.Entry<String, long[]> e : sorted.entrySet()) {
+                    long[] h = e.getValue();
+                    long[] counts = java.util.Arrays.copyOf(h, RTT_BOUNDS_SECONDS.length);
+                    live.dataPoint(HistogramDataPointSnapshot.builder()
+                            .labels(Labels.of("direction", DIRECTIONS[d], "port", e.getKey()))
+                            .classicHistogramBuckets(ClassicHistogramBuckets.of(RTT_BOUNDS_SECONDS, counts))
+                            .sum(h[RTT_BOUNDS_SECONDS.length] / 1e6).build());
+                }
+            }
+            out.add(live.build());
+        }
+        out.add(CounterSnapshot.builder().name("connmon_connections_opened_inconsistencies")
+                .help("Times a port's opened count came out negative (an event that arrived after the dump, a "
+                        + "connection reset by this host whose event carries no port) and was clamped to 0.")
+                .dataPoint(counter(inconsistencies, Labels.EMPTY)).build());
+        out.add(CounterSnapshot.builder().name("connmon_connections_closed_without_peer")
+                .help("Destroy events without a remote port: listeners closing, and connections this host reset "
+                        + "(the kernel clears the port first); not in connmon_connections_closed_total.")
+                .dataPoint(counter(closed.withoutPeer(), Labels.EMPTY)).build());
+        out.add(CounterSnapshot.builder().name("connmon_events_lost")
+                .help("Connection destroy events the kernel could not deliver (connmon's receive buffer was full): "
+                        + "the closed and opened counters miss that many.")
+                .dataPoint(counter(events.lost(), Labels.EMPTY)).build());
+        out.add(CounterSnapshot.builder().name("connmon_events_malformed")
+                .help("Destroy event messages that could not be parsed, skipped.")
+                .dataPoint(counter(closed.malformedMessages(), Labels.EMPTY)).build());
+        out.add(CounterSnapshot.builder().name("connmon_events_failures")
+                .help("Times the destroy event subscription failed and was reopened; events in between are "
+                        + "unknown.").dataPoint(counter(events.failures(), Labels.EMPTY)).build());
+        out.add(gauge("connmon_events_up", UP_HELP, events.receiving() ? 1 : 0));
+    }
+
+    /** Compares the snapshot's listeners with the last snapshot's, logs and counts each change. */
+    private void listenerChanges(Snapshot s, List<MetricSnapshot> out) {
+        Map<String, String> now = new HashMap<>();
+        boolean attributing = s.attribution().enabled();
+        for (SocketRecord r : s.sockets()) {
+            // TCP only: bound unconnected UDP sockets come and go with every DNS lookup of a resolver
+            if (r.protocol() == Protocol.TCP && r.state() == SocketState.LISTEN) {
+                String key = "tcp " + r.local();
+                if (!now.containsKey(key) || now.get(key) == null) {
+                    SocketOwner o = attributing ? s.attribution().ownerOf(r) : null;
+                    now.put(key, o == null ? null : o.process());
+                }
+            }
+        }
+        if (listenersThen != null) {
+            for (Map.Entry<String, String> e : now.entrySet()) {
+                if (!listenersThen.containsKey(e.getKey())) {
+                    listenerChanges[0]++;
+                    log.accept("listener appeared: " + e.getKey() + process(e.getValue(), attributing));
+                }
+            }
+            for (Map.Entry<String, String> e : listenersThen.entrySet()) {
+                if (!now.containsKey(e.getKey())) {
+                    listenerChanges[1]++;
+                    log.accept("listener disappeared: " + e.getKey() + process(e.getValue(), attributing));
+                }
+            }
+        }
+        listenersThen = now;
+        out.add(CounterSnapshot.builder().name("connmon_listener_changes")
+                .help("TCP listeners (by address and port) that appeared or disappeared between two collections, "
+                        + "each also logged as one line.")
+                .dataPoint(counter(listenerChanges[0], Labels.of("change", "appeared")))
+                .dataPoint(counter(listenerChanges[1], Labels.of("change", "disappeared"))).build());
+    }
+
+    private static String process(String name, boolean attributing) {
+        return !attributing ? "" : " process " + (name == null ? "unknown" : name);
+    }
+
+    private static CounterDataPointSnapshot counter(long v, Labels labels) {
+        return CounterDataPointSnapshot.builder().value(v).labels(labels).build();
+    }
+
+    private static MetricSnapshot gauge(String name, String help, double v) {
+        return GaugeSnapshot.builder().name(name).help(help)
+                .dataPoint(GaugeDataPointSnapshot.builder().value(v).build()).build();
+    }
+
+    /** Port labels in numeric order, "other" last. */
+    private static final class SocketSummaryOrder {
+        static final java.util.Comparator<String> PORTS = (a, b) -> {
+            boolean ao = a.equals(SocketSummary.OTHER);
+            boolean bo = b.equals(SocketSummary.OTHER);
+            if (ao || bo) {
+                return ao == bo ? 0 : ao ? 1 : -1;
+            }
+            return Integer.compare(Integer.parseInt(a), Integer.parseInt(b));
+        };
+    }
+}
