@@ -42,6 +42,7 @@ public final class SocketMetrics implements MultiCollector {
     // table alive after the service has moved on (three tables in memory at once on a busy host).
     private java.lang.ref.WeakReference<Snapshot> builtFor = new java.lang.ref.WeakReference<>(null); // guarded by this
     private List<MetricSnapshot> built; // guarded by this
+    private NetnsFamilies netns; // --netns all: families per namespace; null otherwise
 
     public SocketMetrics(SnapshotService service, MetricsConfig config, String version) {
         this(service, config, version, ListenerMemory.DEFAULT);
@@ -53,6 +54,21 @@ public final class SocketMetrics implements MultiCollector {
         this.config = config;
         this.version = version;
         this.listenerMemory = new ListenerMemory(listenerMemory);
+    }
+
+    /**
+     * Labels the socket families by network namespace (at most {@code max} one by one, the rest as
+     * {@code other}), as {@code --netns all} wants; returns this.
+     */
+    public SocketMetrics perNamespace(int max) {
+        NetnsFamilies f = new NetnsFamilies(config, version, listenerMemory.duration(), max);
+        synchronized (this) {
+            netns = f;
+        }
+        if (service != null) {
+            service.addListener(f);
+        }
+        return this;
     }
 
     @Override
@@ -82,7 +98,7 @@ public final class SocketMetrics implements MultiCollector {
     private synchronized List<MetricSnapshot> familiesOf(Snapshot s) {
         if (s != builtFor.get()) {
             built = null; // let the old families go before building the new ones
-            built = build(s);
+            built = netns != null && !s.table().namespaces().isEmpty() ? netns.build(s) : build(s);
             builtFor = new java.lang.ref.WeakReference<>(s);
         }
         return built;

@@ -1,6 +1,5 @@
 package io.connmon.parser.netns;
 
-import io.connmon.parser.counters.NetStatParser;
 import io.connmon.parser.counters.NetStatReader;
 import io.connmon.parser.counters.NetStats;
 import io.connmon.parser.counters.PortRange;
@@ -19,12 +18,8 @@ import io.connmon.parser.source.netlink.NetlinkSocketSource;
 import io.connmon.parser.source.procfs.ProcfsSocketSource;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -230,7 +225,7 @@ public final class NamespacesSocketSource implements SocketSource {
         e.pid = f.pid();
         Path pidRoot = discovery.procRoot().resolve(Integer.toString(f.pid()));
         try {
-            e.inode = discovery.namespaceInode(f.pid());
+            e.inode = own ? discovery.ownNamespaceInode() : discovery.namespaceInode(f.pid());
         } catch (IOException | RuntimeException ex) {
             e.inode = -1;
             e.inodeNote = "cannot read " + pidRoot.resolve("ns/net") + " (ptrace access: CAP_SYS_PTRACE for another"
@@ -253,20 +248,14 @@ public final class NamespacesSocketSource implements SocketSource {
             }
             return e;
         }
-        e.portRangeNote = "net.ipv4.ip_local_port_range of another namespace is readable only from inside it (the"
-                + " netlink reader, CAP_SYS_ADMIN)";
+        e.portRangeNote = NamespacePortRange.UNKNOWABLE + " (the procfs reader cannot)";
         if (kind != SourceKind.PROCFS) {
             try {
                 NamespaceHandle h = NamespaceHandle.open(pidRoot.resolve("ns/net"));
                 e.handle = h;
                 e.use("netlink", NetlinkSocketSource.in(h), "setns into the namespace works");
-                try {
-                    e.portRange = h.inside(() -> FileChannel.open(Path.of("/proc/sys/net/ipv4/ip_local_port_range"),
-                            StandardOpenOption.READ));
-                    e.portRangeNote = null;
-                } catch (IOException ex) {
-                    e.portRangeNote = "cannot open net.ipv4.ip_local_port_range inside: " + ex.getMessage();
-                }
+                e.portRange = NamespacePortRange.inside(h);
+                e.portRangeNote = e.portRange.problem();
                 return e;
             } catch (IOException | RuntimeException | LinkageError ex) {
                 if (kind == SourceKind.NETLINK) {
@@ -303,7 +292,7 @@ public final class NamespacesSocketSource implements SocketSource {
         SocketSource source; // null: cannot be read (see readerReason)
         NamespaceHandle handle; // netlink only
         NetStatReader stats;
-        FileChannel portRange; // opened inside the namespace; netlink only
+        NamespacePortRange portRange; // opened inside the namespace; netlink only
         String portRangeNote;
 
         void use(String readerName, SocketSource s, String reason) {
@@ -316,18 +305,11 @@ public final class NamespacesSocketSource implements SocketSource {
             if (portRange == null) {
                 return null;
             }
-            try {
-                ByteBuffer b = ByteBuffer.allocate(64);
-                int n = portRange.read(b, 0);
-                if (n <= 0) {
-                    return null;
-                }
-                return NetStatParser.parsePortRange(new String(b.array(), 0, n, StandardCharsets.US_ASCII),
-                        new ArrayList<>());
-            } catch (IOException | RuntimeException ex) {
-                portRangeNote = "cannot read net.ipv4.ip_local_port_range: " + ex.getMessage();
-                return null;
+            PortRange r = portRange.get();
+            if (r == null) {
+                portRangeNote = portRange.problem();
             }
+            return r;
         }
 
         void close() {
@@ -335,11 +317,7 @@ public final class NamespacesSocketSource implements SocketSource {
                 source.close();
             }
             if (portRange != null) {
-                try {
-                    portRange.close();
-                } catch (IOException ex) {
-                    // released either way
-                }
+                portRange.close();
             }
             if (handle != null) {
                 handle.close();

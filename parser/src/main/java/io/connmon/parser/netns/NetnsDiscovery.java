@@ -122,6 +122,11 @@ public final class NetnsDiscovery {
         return parseNsLink(Files.readSymbolicLink(procRoot.resolve(Integer.toString(pid)).resolve("ns/net")).toString());
     }
 
+    /** connmon's own namespace's inode, from {@code <procRoot>/self/ns/net} (always readable). */
+    public long ownNamespaceInode() throws IOException {
+        return parseNsLink(Files.readSymbolicLink(procRoot.resolve("self/ns/net")).toString());
+    }
+
     /** The inode in a namespace link's text {@code net:[N]}. */
     public static long parseNsLink(String text) throws IOException {
         int open = text.indexOf('[');
