@@ -39,6 +39,9 @@ import java.util.concurrent.atomic.AtomicLong;
 final class NetnsFamilies implements SnapshotService.Listener {
 
     static final String OTHER = "other";
+    /** Families that describe the collection, not a namespace: exported once, without a netns label. */
+    private static final Set<String> WHOLE = Set.of("connmon_last_collection_duration_seconds",
+            "connmon_last_success_timestamp_seconds", "connmon_attribution_complete");
 
     private final MetricsConfig config;
     private final String version;
@@ -85,8 +88,10 @@ final class NetnsFamilies implements SnapshotService.Listener {
         for (NetNamespace ns : oneByOne) {
             List<FileReport> inputs = new ArrayList<>();
             for (FileReport r : table.inputs()) {
-                if (r.name().startsWith(ns.id() + " ")) {
-                    inputs.add(r);
+                String prefix = ns.id() + " ";
+                if (r.name().startsWith(prefix)) {
+                    inputs.add(new FileReport(r.name().substring(prefix.length()), r.present(), r.records(),
+                            r.skipped(), r.problems(), r.error()));
                 }
             }
             SocketTable sub = new SocketTable(table.source(), sockets.range(ns.first(), ns.first() + ns.count()),
@@ -137,6 +142,10 @@ final class NetnsFamilies implements SnapshotService.Listener {
         Snapshot one = new Snapshot(s.timestamp(), s.host(), sub, stats, s.collectionTime(), s.monotonicNanos(),
                 s.attribution());
         for (MetricSnapshot ms : m.build(one)) {
+            if (WHOLE.contains(ms.getMetadata().getPrometheusName())) {
+                families.putIfAbsent(ms.getMetadata().getPrometheusName(), new Family(ms, true));
+                continue;
+            }
             Family f = families.computeIfAbsent(ms.getMetadata().getPrometheusName(), k -> new Family(ms));
             f.add(ms, id);
         }
@@ -152,10 +161,18 @@ final class NetnsFamilies implements SnapshotService.Listener {
         final boolean counter;
         final List<GaugeDataPointSnapshot> gauges = new ArrayList<>();
         final List<CounterDataPointSnapshot> counters = new ArrayList<>();
+        final MetricSnapshot whole; // a family of the whole collection, as it is
 
         Family(MetricSnapshot first) {
             metadata = first.getMetadata();
             counter = first instanceof CounterSnapshot;
+            whole = null;
+        }
+
+        Family(MetricSnapshot asIs, boolean unlabelled) {
+            metadata = asIs.getMetadata();
+            counter = false;
+            whole = asIs;
         }
 
         void add(MetricSnapshot ms, String id) {
@@ -171,6 +188,9 @@ final class NetnsFamilies implements SnapshotService.Listener {
         }
 
         MetricSnapshot build() {
+            if (whole != null) {
+                return whole;
+            }
             return counter ? new CounterSnapshot(metadata, counters) : new GaugeSnapshot(metadata, gauges);
         }
     }
