@@ -91,6 +91,7 @@ public final class NetnsDiscovery {
             next.put(e.getKey(), e.getValue()[0]);
             out.add(new Found(e.getKey(), e.getValue()[0], e.getValue()[1]));
         }
+        out.sort((a, b) -> Integer.compare(a.pid(), b.pid())); // /proc lists in pid order; other trees need not
         representatives = next;
         unreadable = hidden;
         return out;
