@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install (or upgrade, or uninstall) connmon as a hardened systemd service.
 #
-#   install.sh [--prefix DIR] [--jar PATH] [--attribution|--no-attribution]
+#   install.sh [--prefix DIR] [--jar PATH] [--attribution|--no-attribution] [--netns|--no-netns]
 #                                              install or upgrade, then (re)start
 #   install.sh [--prefix DIR] --uninstall      stop, disable and remove
 #
@@ -23,18 +23,23 @@ SRC_ENV=$HERE/connmon.default
 SRC_LAUNCHER=$REPO/bin/connmon
 SRC_ATTRIBUTION=$HERE/connmon-attribution.conf
 ATTRIBUTION_PATH=$UNIT_PATH.d/10-attribution.conf
+SRC_NETNS=$HERE/connmon-netns.conf
+NETNS_PATH=$UNIT_PATH.d/20-netns.conf
 
 die() { echo "$PROG: error: $*" >&2; exit 1; }
 say() { echo "$PROG: $*"; }
 
 usage() {
     cat <<EOF
-usage: $PROG [--prefix DIR] [--jar PATH] [--attribution|--no-attribution] [--uninstall]
+usage: $PROG [--prefix DIR] [--jar PATH] [--attribution|--no-attribution] [--netns|--no-netns] [--uninstall]
   --prefix DIR   installation directory (default $DEFAULT_PREFIX)
   --jar PATH     the connmon jar to install (default $REPO/agent/target/connmon.jar)
   --attribution  also install the drop-in that turns on process attribution and
                  grants CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH ($ATTRIBUTION_PATH)
   --no-attribution  remove that drop-in (the default keeps whatever is installed)
+  --netns        also install the drop-in that reads every network namespace
+                 (CONNMON_NETNS=all; grants CAP_SYS_ADMIN and CAP_SYS_PTRACE) ($NETNS_PATH)
+  --no-netns     remove that drop-in (the default keeps whatever is installed)
   --uninstall    stop and disable the service and remove what was installed
                  ($ENV_PATH is kept if it was edited)
 EOF
@@ -44,6 +49,7 @@ prefix=
 jar=
 uninstall=no
 attribution=keep
+netns=keep
 while [ $# -gt 0 ]; do
     case $1 in
         --prefix) [ $# -ge 2 ] || die "--prefix needs a directory"; prefix=$2; shift 2 ;;
@@ -53,6 +59,8 @@ while [ $# -gt 0 ]; do
         --uninstall) uninstall=yes; shift ;;
         --attribution) attribution=yes; shift ;;
         --no-attribution) attribution=no; shift ;;
+        --netns) netns=yes; shift ;;
+        --no-netns) netns=no; shift ;;
         -h|--help) usage; exit 0 ;;
         *) usage >&2; die "unknown argument: $1" ;;
     esac
@@ -110,6 +118,11 @@ if [ "$uninstall" = yes ]; then
     if [ -e "$ATTRIBUTION_PATH" ]; then
         rm -f "$ATTRIBUTION_PATH"
         say "removed $ATTRIBUTION_PATH"
+        rmdir "$UNIT_PATH.d" 2>/dev/null || true
+    fi
+    if [ -e "$NETNS_PATH" ]; then
+        rm -f "$NETNS_PATH"
+        say "removed $NETNS_PATH"
         rmdir "$UNIT_PATH.d" 2>/dev/null || true
     fi
     if [ -d "$UNIT_PATH.d" ]; then
@@ -209,6 +222,22 @@ case $attribution in
             rm -f "$ATTRIBUTION_PATH"
             rmdir "$UNIT_PATH.d" 2>/dev/null || true
             say "removed $ATTRIBUTION_PATH (process attribution off)"
+        fi
+        ;;
+esac
+
+case $netns in
+    yes)
+        [ -f "$SRC_NETNS" ] || die "drop-in not found: $SRC_NETNS"
+        install -d -m 0755 "$UNIT_PATH.d"
+        put 0644 "$SRC_NETNS" "$NETNS_PATH"
+        say "installed $NETNS_PATH (every network namespace)"
+        ;;
+    no)
+        if [ -e "$NETNS_PATH" ]; then
+            rm -f "$NETNS_PATH"
+            rmdir "$UNIT_PATH.d" 2>/dev/null || true
+            say "removed $NETNS_PATH (own network namespace only)"
         fi
         ;;
 esac
