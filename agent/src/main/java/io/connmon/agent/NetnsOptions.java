@@ -5,10 +5,10 @@ import io.connmon.exporter.SnapshotService;
 import io.connmon.parser.counters.NetStatReader;
 import io.connmon.parser.model.ContainerRef;
 import io.connmon.parser.model.NetNamespace;
-import io.connmon.parser.netns.NamespacePortRange;
-import io.connmon.parser.netns.NamespacesSocketSource;
+import io.connmon.parser.source.netns.NamespacePortRange;
+import io.connmon.parser.source.netns.NamespacesSocketSource;
 import io.connmon.parser.netns.NetnsDiscovery;
-import io.connmon.parser.netns.SingleNamespaceSource;
+import io.connmon.parser.source.netns.SingleNamespaceSource;
 import io.connmon.parser.source.SocketSource;
 import io.connmon.parser.source.SocketSources;
 import io.connmon.parser.source.SourceKind;
@@ -58,7 +58,9 @@ final class NetnsOptions {
             SocketSources.Choice choice = src.choose();
             NetStatReader stats = new NetStatReader(src.procRoot);
             String note = null;
-            if (!SocketSources.isDefault(src.procRoot)) {
+            // a process's directory (/proc/PID): its namespace's port range is not below it (no /proc/PID/sys)
+            if (!SocketSources.isDefault(src.procRoot) && java.nio.file.Files.exists(src.procRoot.resolve("ns/net"),
+                    java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                 NamespacePortRange range = NamespacePortRange.of(src.procRoot.resolve("ns/net"));
                 if (range.get() != null) {
                     stats = new NetStatReader(src.procRoot, range);

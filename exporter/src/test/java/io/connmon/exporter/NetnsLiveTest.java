@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.connmon.parser.counters.NetStatReader;
 import io.connmon.parser.model.SocketState;
-import io.connmon.parser.netns.NamespacesSocketSource;
+import io.connmon.parser.source.netns.NamespacesSocketSource;
 import io.connmon.parser.source.SourceKind;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 

@@ -1,4 +1,4 @@
-package io.connmon.parser.netns;
+package io.connmon.parser.source.netns;
 
 import io.connmon.parser.counters.NetStatParser;
 import io.connmon.parser.counters.PortRange;

@@ -1,4 +1,6 @@
-package io.connmon.parser.netns;
+package io.connmon.parser.source.netns;
+
+import io.connmon.parser.netns.NetnsDiscovery;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;

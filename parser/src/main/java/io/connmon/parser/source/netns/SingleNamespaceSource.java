@@ -1,8 +1,9 @@
-package io.connmon.parser.netns;
+package io.connmon.parser.source.netns;
 
 import io.connmon.parser.model.ContainerRef;
 import io.connmon.parser.model.NetNamespace;
 import io.connmon.parser.model.SocketTable;
+import io.connmon.parser.netns.NetnsDiscovery;
 import io.connmon.parser.source.SocketRequest;
 import io.connmon.parser.source.SocketSource;
 import io.connmon.parser.source.SocketSources;

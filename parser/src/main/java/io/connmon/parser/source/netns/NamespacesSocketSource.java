@@ -1,4 +1,4 @@
-package io.connmon.parser.netns;
+package io.connmon.parser.source.netns;
 
 import io.connmon.parser.counters.NetStatReader;
 import io.connmon.parser.counters.NetStats;
@@ -9,6 +9,7 @@ import io.connmon.parser.model.FileReport;
 import io.connmon.parser.model.NetNamespace;
 import io.connmon.parser.model.SocketTable;
 import io.connmon.parser.model.SourceCapabilities;
+import io.connmon.parser.netns.NetnsDiscovery;
 import io.connmon.parser.source.SocketRequest;
 import io.connmon.parser.source.SocketSource;
 import io.connmon.parser.source.SourceException;
