@@ -77,7 +77,12 @@ final class NetnsFamilies implements SnapshotService.Listener {
     synchronized List<MetricSnapshot> build(Snapshot s) {
         SocketTable table = s.table();
         List<NetNamespace> all = table.namespaces();
-        List<NetNamespace> order = new ArrayList<>(all);
+        List<NetNamespace> order = new ArrayList<>();
+        for (NetNamespace ns : all) {
+            if (ns.error() == null) { // one not read this time: no series (zeros would be a lie), only the skip count
+                order.add(ns);
+            }
+        }
         order.sort(Comparator.comparing((NetNamespace n) -> !n.own()).thenComparing(n -> -n.count()));
         List<NetNamespace> oneByOne = order.subList(0, Math.min(max, order.size()));
         List<NetNamespace> rest = order.subList(oneByOne.size(), order.size());
