@@ -2,12 +2,10 @@ package io.connmon.agent;
 
 import io.connmon.parser.attribution.Attribution;
 import io.connmon.parser.attribution.SocketOwners;
-import io.connmon.parser.counters.NetStatReader;
 import io.connmon.parser.model.Family;
 import io.connmon.parser.model.Protocol;
 import io.connmon.parser.model.SocketState;
 import io.connmon.parser.source.SocketRequest;
-import io.connmon.parser.source.SocketSources;
 import io.connmon.parser.source.SourceException;
 
 import io.connmon.exporter.QueryException;

@@ -1,8 +1,6 @@
 package io.connmon.agent;
 
 import io.connmon.parser.attribution.SocketOwners;
-import io.connmon.parser.counters.NetStatReader;
-import io.connmon.parser.source.SocketSources;
 import io.connmon.parser.source.SourceException;
 
 import io.connmon.exporter.BuildInfo;

@@ -69,7 +69,6 @@ public final class NetstatTable {
                 private final java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
                 private final java.util.Iterator<SocketRecord> rows = sockets.stream().filter(filter).iterator();
                 private boolean header = true;
-                private boolean infoLine;
 
                 @Override
                 public void write(int b) {
