@@ -108,6 +108,46 @@ class NetnsLiveTest {
         check(SourceKind.PROCFS, "procfs");
     }
 
+    /**
+     * A JVM of its own with no capability at all (setpriv, every set emptied): auto picks procfs per namespace,
+     * and without ptrace access to the loads (root's, with capabilities connmon lacks) their inodes are unknown,
+     * so each namespace is listed as its process, netns null and netnsPid set.
+     */
+    @Test
+    void withoutAnyCapabilityInAJvmOfItsOwn() throws Exception {
+        Tools.require(works("setpriv", "--version"), "setpriv not found");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder("setpriv", "--inh-caps=-all", "--bounding-set=-all", "--", java, "-cp",
+                System.getProperty("java.class.path"), NetnsSnapshotMain.class.getName()).start();
+        byte[] out = p.getInputStream().readAllBytes();
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "finished");
+        assertEquals(0, p.exitValue(), err);
+        JsonNode doc = TestServer.JSON.readTree(out);
+        for (int i = 0; i < NAMES.size(); i++) {
+            String name = NAMES.get(i);
+            long pid = LOADS.get(i).pid(); // timeout, the namespace's first process
+            JsonNode ns = null;
+            for (JsonNode n : doc.get("namespaces")) {
+                if (n.get("pid").asLong() == pid) {
+                    ns = n;
+                }
+            }
+            assertNotNull(ns, name + " (pid " + pid + ") in " + doc.get("namespaces"));
+            assertEquals("procfs", ns.get("reader").asText(), ns.toString());
+            assertTrue(ns.get("netns").isNull(), "no ptrace access: the inode is unknown: " + ns);
+            assertFalse(ns.get("netnsUnknown").asText().isEmpty());
+            Map<String, Integer> ours = new TreeMap<>();
+            for (JsonNode s : doc.get("sockets")) {
+                if (s.get("netns").isNull() && s.get("netnsPid").asLong() == pid) {
+                    ours.merge(s.get("protocol").asText() + " " + s.get("state").asText() + " "
+                            + hp(s.get("local")) + " " + hp(s.get("remote")), 1, Integer::sum);
+                }
+            }
+            assertEquals(ss(name), ours, name + " against ip netns exec " + name + " ss -tanuH");
+        }
+    }
+
     private void check(SourceKind kind, String reader) throws Exception {
         try (NamespacesSocketSource source = new NamespacesSocketSource(Path.of("/proc"), Path.of("/var/run/netns"),
                 kind)) {
