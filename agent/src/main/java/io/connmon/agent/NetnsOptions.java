@@ -89,9 +89,12 @@ final class NetnsOptions {
                     + src.procRoot + " is one process's (give the proc mount, /proc)", 2);
         }
         String wanted = netns;
-        Predicate<NetNamespace> include = all() ? ns -> true : ns -> ns.matches(wanted);
-        NamespacesSocketSource source = new NamespacesSocketSource(new NetnsDiscovery(src.procRoot, NETNS_DIR), kind,
-                include);
+        NetnsDiscovery discovery = new NetnsDiscovery(src.procRoot, NETNS_DIR);
+        // any pid in the namespace, not only the one connmon picks to stand for it: same net/tcp inode
+        long pidKey = wanted.matches("[0-9]{1,7}") ? discovery.key(Integer.parseInt(wanted)) : -1;
+        Predicate<NetNamespace> include = all() ? ns -> true
+                : ns -> ns.matches(wanted) || pidKey >= 0 && ns.key() == pidKey;
+        NamespacesSocketSource source = new NamespacesSocketSource(discovery, kind, include);
         String reason = "netns " + (all() ? "all" : netns) + ": every network namespace a process lives in, read by "
                 + (kind == SourceKind.PROCFS ? "procfs (as configured)" : kind == SourceKind.NETLINK
                         ? "netlink (as configured)" : "netlink where setns works (CAP_SYS_ADMIN), else procfs")
