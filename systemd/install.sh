@@ -2,7 +2,7 @@
 # Install (or upgrade, or uninstall) connmon as a hardened systemd service.
 #
 #   install.sh [--prefix DIR] [--jar PATH] [--attribution|--no-attribution]
-#              [--web-config|--no-web-config]  install or upgrade, then (re)start
+#              [--web-config|--no-web-config] [--netns|--no-netns]  install or upgrade, then (re)start
 #   install.sh [--prefix DIR] --uninstall      stop, disable and remove
 #
 # Installs DIR/bin/connmon and DIR/lib/connmon.jar (DIR defaults to
@@ -28,6 +28,8 @@ WEB_PATH=$UNIT_PATH.d/20-web.conf
 WEB_DIR=/etc/connmon
 WEB_FILE=$WEB_DIR/web.yml
 WEB_GROUP=connmon
+SRC_NETNS=$HERE/connmon-netns.conf
+NETNS_PATH=$UNIT_PATH.d/30-netns.conf
 
 die() { echo "$PROG: error: $*" >&2; exit 1; }
 say() { echo "$PROG: $*"; }
@@ -35,7 +37,7 @@ say() { echo "$PROG: $*"; }
 usage() {
     cat <<EOF
 usage: $PROG [--prefix DIR] [--jar PATH] [--attribution|--no-attribution]
-             [--web-config|--no-web-config] [--uninstall]
+             [--web-config|--no-web-config] [--netns|--no-netns] [--uninstall]
   --prefix DIR   installation directory (default $DEFAULT_PREFIX)
   --jar PATH     the connmon jar to install (default $REPO/agent/target/connmon.jar)
   --attribution  also install the drop-in that turns on process attribution and
@@ -45,6 +47,9 @@ usage: $PROG [--prefix DIR] [--jar PATH] [--attribution|--no-attribution]
                  group $WEB_GROUP and $WEB_DIR (0750), makes its files readable by that group
                  only, and installs the drop-in $WEB_PATH
   --no-web-config  remove that drop-in (the files in $WEB_DIR stay)
+  --netns        also install the drop-in that reads every network namespace
+                 (CONNMON_NETNS=all; grants CAP_SYS_ADMIN and CAP_SYS_PTRACE) ($NETNS_PATH)
+  --no-netns     remove that drop-in (the default keeps whatever is installed)
   --uninstall    stop and disable the service and remove what was installed
                  ($ENV_PATH is kept if it was edited)
 EOF
@@ -55,6 +60,7 @@ jar=
 uninstall=no
 attribution=keep
 web_config=keep
+netns=keep
 while [ $# -gt 0 ]; do
     case $1 in
         --prefix) [ $# -ge 2 ] || die "--prefix needs a directory"; prefix=$2; shift 2 ;;
@@ -66,6 +72,8 @@ while [ $# -gt 0 ]; do
         --no-attribution) attribution=no; shift ;;
         --web-config) web_config=yes; shift ;;
         --no-web-config) web_config=no; shift ;;
+        --netns) netns=yes; shift ;;
+        --no-netns) netns=no; shift ;;
         -h|--help) usage; exit 0 ;;
         *) usage >&2; die "unknown argument: $1" ;;
     esac
@@ -128,6 +136,11 @@ if [ "$uninstall" = yes ]; then
     if [ -e "$WEB_PATH" ]; then
         rm -f "$WEB_PATH"
         say "removed $WEB_PATH (kept $WEB_DIR and group $WEB_GROUP)"
+        rmdir "$UNIT_PATH.d" 2>/dev/null || true
+    fi
+    if [ -e "$NETNS_PATH" ]; then
+        rm -f "$NETNS_PATH"
+        say "removed $NETNS_PATH"
         rmdir "$UNIT_PATH.d" 2>/dev/null || true
     fi
     if [ -d "$UNIT_PATH.d" ]; then
@@ -255,6 +268,22 @@ case $web_config in
             rm -f "$WEB_PATH"
             rmdir "$UNIT_PATH.d" 2>/dev/null || true
             say "removed $WEB_PATH (no web config file; $WEB_DIR kept)"
+        fi
+        ;;
+esac
+
+case $netns in
+    yes)
+        [ -f "$SRC_NETNS" ] || die "drop-in not found: $SRC_NETNS"
+        install -d -m 0755 "$UNIT_PATH.d"
+        put 0644 "$SRC_NETNS" "$NETNS_PATH"
+        say "installed $NETNS_PATH (every network namespace)"
+        ;;
+    no)
+        if [ -e "$NETNS_PATH" ]; then
+            rm -f "$NETNS_PATH"
+            rmdir "$UNIT_PATH.d" 2>/dev/null || true
+            say "removed $NETNS_PATH (own network namespace only)"
         fi
         ;;
 esac

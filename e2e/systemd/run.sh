@@ -154,7 +154,7 @@ STAGE=$(mktemp -d /tmp/connmon-e2e.XXXXXX)
 chmod 0755 "$STAGE"
 mkdir -p "$STAGE/src/systemd" "$STAGE/src/bin" "$STAGE/src/agent/target" "$STAGE/logs"
 cp "$REPO/systemd/install.sh" "$REPO/systemd/connmon.service" "$REPO/systemd/connmon.default" \
-    "$REPO/systemd/connmon-attribution.conf" "$STAGE/src/systemd/"
+    "$REPO/systemd/connmon-attribution.conf" "$REPO/systemd/connmon-netns.conf" "$STAGE/src/systemd/"
 cp "$LAUNCHER" "$STAGE/src/bin/connmon"
 cp "$JAR" "$STAGE/src/agent/target/connmon.jar"
 LOGS=$STAGE/logs
@@ -389,6 +389,41 @@ fi
 denied_logged() { in_ct -t 10 journalctl -u connmon.service --no-pager 2>/dev/null | grep -q 'attribution limited: without CAP_SYS_PTRACE'; }
 check "without the capabilities the log says attribution is limited" wait_until 20 denied_logged
 in_ct -t 20 systemctl stop connmon-peer.service >/dev/null 2>&1
+
+# ------------------------------------------------------------ network namespaces
+# The drop-in of install.sh --netns; a namespace made in the container after the service started, with a
+# listener in it (a second connmon, bounded by timeout), must show up in /snapshot with its inode and netlink.
+check "install.sh --netns exits 0" run_install install5 --netns
+check "the netns drop-in is installed" ct_test -f /etc/systemd/system/connmon.service.d/30-netns.conf
+check "connmon is active with --netns all" active
+MAX_SCORE=2.5 security_check connmon.service in_ct -t 30
+NS=cme2e-$$
+NSPEER=$((PORT + 2))
+while port_busy "$NSPEER"; do NSPEER=$((NSPEER + 1)); done
+if in_ct -t 20 ip netns add "$NS" && in_ct -t 20 ip -n "$NS" link set lo up; then
+    ns_inode=$(in_ct -t 10 stat -L -c %i "/run/netns/$NS")
+    in_ct -t 10 systemd-run --quiet --unit=connmon-nspeer ip netns exec "$NS" timeout 120 \
+        /opt/connmon/bin/connmon serve --listen "127.0.0.1:$NSPEER"
+    ns_listener() {
+        in_ct -t 10 curl -s --max-time 10 "http://127.0.0.1:$PORT/snapshot?netns=$ns_inode&state=listen&local_port=$NSPEER" \
+            2>/dev/null
+    }
+    ns_seen() { ns_listener | grep -q "\"reader\":\"netlink\"" && ns_listener | grep -q "\"total\":1,"; }
+    if wait_until 60 ns_seen; then
+        ok "a namespace made after the start ($NS, inode $ns_inode) is read through netlink, its listener on $NSPEER seen"
+    else
+        journal_tail 10; notok "namespace $NS (inode $ns_inode) and its listener in /snapshot: $(ns_listener | head -c 600)"
+    fi
+    ns_info() { in_ct -t 10 curl -s --max-time 10 "http://127.0.0.1:$PORT/metrics" 2>/dev/null \
+        | grep -q "^connmon_netns_info{.*netns=\"$ns_inode\""; }
+    check "connmon_netns_info names namespace $ns_inode" ns_info
+    in_ct -t 20 systemctl stop connmon-nspeer.service >/dev/null 2>&1
+    in_ct -t 20 ip netns del "$NS"
+else
+    notok "ip netns add $NS in the container"
+fi
+check "install.sh --no-netns exits 0" run_install install6 --no-netns
+check "the netns drop-in is removed" ct_test ! -e /etc/systemd/system/connmon.service.d/30-netns.conf
 
 # ------------------------------------------------------------ clean stop
 t0=$SECONDS

@@ -2,13 +2,11 @@ package io.connmon.agent;
 
 import io.connmon.parser.attribution.Attribution;
 import io.connmon.parser.attribution.SocketOwners;
-import io.connmon.parser.counters.NetStatReader;
 import io.connmon.parser.model.Family;
 import io.connmon.parser.model.FileReport;
 import io.connmon.parser.model.Protocol;
 import io.connmon.parser.model.SocketState;
 import io.connmon.parser.source.SocketRequest;
-import io.connmon.parser.source.SocketSources;
 import io.connmon.parser.source.SourceException;
 
 import io.connmon.exporter.QueryException;
@@ -82,6 +80,9 @@ final class ListCommand implements Runnable {
     @Mixin
     SourceOptions source;
 
+    @Mixin
+    NetnsOptions netns;
+
     @Override
     public void run() {
         LogSetup.configure("warn");
@@ -124,15 +125,25 @@ final class ListCommand implements Runnable {
             // Every flag is checked above; this would be a flag-to-filter mistake of connmon's own.
             throw new IllegalStateException(e.getMessage(), e);
         }
-        SocketSources.Choice choice = source.choose();
+        NetnsOptions.Opened choice = netns.open(source, true);
         Snapshot snapshot;
-        SocketOwners owners = programs ? new SocketOwners(source.procRoot, Duration.ofMinutes(1)) : null;
+        SocketOwners owners = programs ? new SocketOwners(ServeCommand.attributionRoot(source.procRoot),
+                Duration.ofMinutes(1)) : null;
         try (var src = choice.source()) {
             // what the filters ask, so a source that can filters in the kernel (-tln costs the same at any size)
-            snapshot = new SnapshotService(src, new NetStatReader(source.procRoot), Duration.ZERO, owners)
+            snapshot = new SnapshotService(src, choice.stats(), Duration.ZERO, owners)
                     .collect(request(params));
         } catch (SourceException e) {
             throw new Main.UserError(e.getMessage(), 1);
+        }
+        if (!netns.host() && snapshot.table().namespaces().isEmpty()) {
+            throw new Main.UserError("--netns " + netns.netns + ": no network namespace matches (an ip netns name, "
+                    + "a pid in it, or its inode as lsns -t net shows it)", 1);
+        }
+        for (var ns : snapshot.table().namespaces()) {
+            if (ns.error() != null) {
+                System.err.println("connmon: netns " + ns.id() + " skipped: " + ns.error());
+            }
         }
         if (owners != null) {
             warnIfNotAllIdentified(snapshot.attribution(), owners);
@@ -159,8 +170,9 @@ final class ListCommand implements Runnable {
         if (info && !snapshot.table().knows().tcpInfo()) {
             System.err.println("connmon: the " + snapshot.source() + " source cannot read tcp_info (-i needs netlink)");
         }
+        var table = snapshot.table();
         NetstatTable.write(snapshot.sockets(), query, -1, System.out, programs ? snapshot.attribution() : null,
-                timers, info);
+                timers, info, netns.host() ? null : r -> NetnsOptions.column(table, r));
     }
 
     /** The sockets the filters ask for: protocols, families and states (all when a state name is a group). */

@@ -1,9 +1,7 @@
 package io.connmon.agent;
 
 import io.connmon.parser.attribution.SocketOwners;
-import io.connmon.parser.counters.NetStatReader;
 import io.connmon.parser.events.ConnectionEvents;
-import io.connmon.parser.source.SocketSources;
 import io.connmon.parser.source.SourceException;
 
 import io.connmon.exporter.BuildInfo;
@@ -128,6 +126,15 @@ final class ServeCommand implements Runnable {
                     + "Default: ${DEFAULT-VALUE}.")
     Duration tcpInfoInterval;
 
+    @Mixin
+    NetnsOptions netns;
+
+    @Option(names = "--netns-max", paramLabel = "N", defaultValue = "${env:CONNMON_NETNS_MAX:-200}",
+            description = "With --netns all: namespaces exported one by one in the metrics (connmon's own first, "
+                    + "then the most sockets); the rest are summed as netns=\"other\". Env CONNMON_NETNS_MAX. "
+                    + "Default: ${DEFAULT-VALUE}.")
+    int netnsMax;
+
     @Option(names = "--log-level", paramLabel = "LEVEL", defaultValue = "${env:CONNMON_LOG_LEVEL:-info}",
             description = "error, warn, info or debug. Env CONNMON_LOG_LEVEL. Default: ${DEFAULT-VALUE}.")
     String logLevel;
@@ -219,16 +226,22 @@ final class ServeCommand implements Runnable {
         } catch (picocli.CommandLine.TypeConversionException e) {
             throw new Main.UserError(setting("--attribution", attribution) + ": " + e.getMessage(), 2);
         }
-        SocketSources.Choice choice = source.choose();
+        int perNamespaceMax = count("--netns-max", netnsMax);
+        NetnsOptions.Opened choice = netns.open(source, false);
         LOG.info(choice.reason());
 
-        SocketOwners owners = attributing ? new SocketOwners(source.procRoot, attributionBudget) : null;
-        SnapshotService service = new SnapshotService(choice.source(), new NetStatReader(source.procRoot), maxAge,
-                owners, collectionTimeout);
+        SocketOwners owners = attributing ? new SocketOwners(attributionRoot(source.procRoot), attributionBudget)
+                : null;
+        SnapshotService service = new SnapshotService(choice.source(), choice.stats(), maxAge, owners,
+                collectionTimeout);
         // Micrometer's registry for connmon's own meters; client_java's registry under it for the rest.
         PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         PrometheusRegistry registry = meters.getPrometheusRegistry();
         SocketMetrics socketMetrics = new SocketMetrics(service, metricsConfig, BuildInfo.version());
+        if (netns.all()) {
+            socketMetrics.perNamespace(perNamespaceMax);
+            service.addListener(new NetnsOptions.Log());
+        }
         ConnectionEvents feed = ConnectionFeed.open(choice.source(), on("--events", events),
                 count("--closed-max", closedMax), eventsReceiveBuffer(), LOG);
         socketMetrics.connectionEvents(feed, LOG::info);
@@ -323,6 +336,19 @@ final class ServeCommand implements Runnable {
                 lastReason = reason;
             }
         }
+    }
+
+    /**
+     * Where process attribution looks for processes: the proc mount, also when {@code --proc-root} is one
+     * process's directory ({@code /proc/PID}), which has no processes below it.
+     */
+    static java.nio.file.Path attributionRoot(java.nio.file.Path procRoot) {
+        java.nio.file.Path name = procRoot.getFileName();
+        java.nio.file.Path parent = procRoot.toAbsolutePath().normalize().getParent();
+        if (name != null && parent != null && name.toString().matches("[0-9]+|self")) {
+            return parent;
+        }
+        return procRoot;
     }
 
     static InetSocketAddress parseListen(String listen) {

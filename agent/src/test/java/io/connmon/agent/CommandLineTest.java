@@ -83,6 +83,22 @@ class CommandLineTest {
     }
 
     @Test
+    void serveTakesHostOrAllNamespacesOnly() {
+        Result r = run("serve", "--netns", "blue", "--listen", "127.0.0.1:0");
+        assertEquals(2, r.code);
+        assertTrue(r.err.contains("--netns blue: expected host or all"), r.err);
+        Result oshi = run("list", "--netns", "all", "--source", "oshi");
+        assertEquals(2, oshi.code);
+        assertTrue(oshi.err.contains("not --source oshi"), oshi.err);
+        Result one = run("list", "--netns", "all", "--proc-root", "/proc/1");
+        assertEquals(2, one.code);
+        assertTrue(one.err.contains("is one process's"), one.err);
+        Result none = run("list", "--netns", "no-such-namespace-name");
+        assertEquals(1, none.code);
+        assertTrue(none.err.contains("no network namespace matches"), none.err);
+    }
+
+    @Test
     void badMaxAgeExitsTwo() {
         Result r = run("serve", "--max-age", "soon");
         assertEquals(2, r.code);

@@ -27,6 +27,11 @@ final class ListenerMemory {
         this.memoryMillis = memory.toMillis();
     }
 
+    /** How long a port is remembered. */
+    Duration duration() {
+        return Duration.ofMillis(memoryMillis);
+    }
+
     /**
      * Notes the ports listening now ({@code listening[port]} true) as seen at {@code now}, forgets those not seen
      * within the memory, and marks the remembered ones in {@code listening} too.

@@ -48,6 +48,52 @@ public final class NetstatTable {
      */
     public static int write(List<SocketRecord> sockets, Predicate<SocketRecord> filter, int limit, PrintStream out,
             Attribution owners, boolean timers, boolean info) {
+        return write(sockets, filter, limit, out, owners, timers, info, null);
+    }
+
+    /**
+     * As {@link #write(List, Predicate, int, PrintStream, Attribution, boolean, boolean)}, with a first
+     * {@code Netns} column of {@code netns} (its text for each socket) when it is not null.
+     */
+    public static int write(List<SocketRecord> sockets, Predicate<SocketRecord> filter, int limit, PrintStream out,
+            Attribution owners, boolean timers, boolean info, java.util.function.Function<SocketRecord, String> netns) {
+        if (netns != null) {
+            int width = "Netns".length();
+            for (SocketRecord r : sockets) {
+                if (filter.test(r)) {
+                    width = Math.max(width, netns.apply(r).length());
+                }
+            }
+            String pad = "%-" + width + "s ";
+            PrintStream prefixed = new PrintStream(new java.io.OutputStream() {
+                private final java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
+                private final java.util.Iterator<SocketRecord> rows = sockets.stream().filter(filter).iterator();
+                private boolean header = true;
+
+                @Override
+                public void write(int b) {
+                    line.write(b);
+                    if (b == '\n') {
+                        String text = line.toString(java.nio.charset.StandardCharsets.UTF_8);
+                        line.reset();
+                        String first;
+                        if (header) {
+                            first = "Netns";
+                            header = false;
+                        } else if (text.startsWith("\t")) {
+                            first = ""; // the -i line under its socket
+                        } else {
+                            first = rows.hasNext() ? netns.apply(rows.next()) : "";
+                        }
+                        out.print(String.format(pad, first) + text);
+                    }
+                }
+            }, false, java.nio.charset.StandardCharsets.UTF_8);
+            int n = write(sockets, filter, limit, prefixed, owners, timers, info, null);
+            prefixed.flush();
+            out.flush();
+            return n;
+        }
         List<SocketRecord> rows = new ArrayList<>();
         int localWidth = "Local Address".length();
         int remoteWidth = "Foreign Address".length();

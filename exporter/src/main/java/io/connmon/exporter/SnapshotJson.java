@@ -47,7 +47,11 @@ public final class SnapshotJson {
         Attribution owners = s.attribution();
         long[][][] counts = new long[Protocol.values().length][Family.values().length][STATES.length];
         long total = 0;
+        boolean[] inNetns = q.namespacesIn(s.table()); // null: any namespace
         for (SocketRecord r : sockets) {
+            if (inNetns != null && (r.netns() >= inNetns.length || !inNetns[r.netns()])) {
+                continue;
+            }
             if (q.needsOwner() ? q.test(r, owners.ownerOf(r)) : q.test(r)) {
                 counts[r.protocol().ordinal()][r.family().ordinal()][r.state().ordinal()]++;
                 total++;
@@ -83,16 +87,20 @@ public final class SnapshotJson {
                 }
             }
             g.writeEndArray();
+            NetnsJson.writeNamespaces(g, s.table(), inNetns, s.stats());
             g.writeArrayFieldStart("sockets");
             long written = 0;
             for (SocketRecord r : sockets) {
                 if (q.limit() >= 0 && written >= q.limit()) {
                     break;
                 }
+                if (inNetns != null && (r.netns() >= inNetns.length || !inNetns[r.netns()])) {
+                    continue;
+                }
                 if (q.test(r)) {
                     SocketOwner owner = owners.ownerOf(r);
                     if (q.test(r, owner)) {
-                        writeSocket(g, r, owner);
+                        writeSocket(g, r, owner, s.table());
                         written++;
                     }
                 }
@@ -102,7 +110,8 @@ public final class SnapshotJson {
         }
     }
 
-    private static void writeSocket(JsonGenerator g, SocketRecord r, SocketOwner owner) throws IOException {
+    private static void writeSocket(JsonGenerator g, SocketRecord r, SocketOwner owner,
+            io.connmon.parser.model.SocketTable table) throws IOException {
         g.writeStartObject();
         g.writeStringField("protocol", r.protocol().label());
         g.writeStringField("family", r.family().label());
@@ -144,6 +153,7 @@ public final class SnapshotJson {
             g.writeStringField("process", owner.process());
             g.writeStringField("unit", owner.unit());
         }
+        NetnsJson.writeSocketNetns(g, table, r);
         g.writeEndObject();
     }
 

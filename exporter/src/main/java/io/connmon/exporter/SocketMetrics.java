@@ -43,6 +43,7 @@ public final class SocketMetrics implements MultiCollector {
     private java.lang.ref.WeakReference<Snapshot> builtFor = new java.lang.ref.WeakReference<>(null); // guarded by this
     private List<MetricSnapshot> built; // guarded by this
     private volatile ConnectionEventMetrics events; // connections over time, or null
+    private NetnsFamilies netns; // --netns all: families per namespace; null otherwise
 
     public SocketMetrics(SnapshotService service, MetricsConfig config, String version) {
         this(service, config, version, ListenerMemory.DEFAULT);
@@ -78,6 +79,21 @@ public final class SocketMetrics implements MultiCollector {
         }
     }
 
+    /**
+     * Labels the socket families by network namespace (at most {@code max} one by one, the rest as
+     * {@code other}), as {@code --netns all} wants; returns this.
+     */
+    public SocketMetrics perNamespace(int max) {
+        NetnsFamilies f = new NetnsFamilies(config, version, listenerMemory.duration(), max);
+        synchronized (this) {
+            netns = f;
+        }
+        if (service != null) {
+            service.addListener(f);
+        }
+        return this;
+    }
+
     @Override
     public MetricSnapshots collect() {
         Snapshot s = service.latest();
@@ -105,7 +121,7 @@ public final class SocketMetrics implements MultiCollector {
     private synchronized List<MetricSnapshot> familiesOf(Snapshot s) {
         if (s != builtFor.get()) {
             built = null; // let the old families go before building the new ones
-            built = build(s);
+            built = netns != null && !s.table().namespaces().isEmpty() ? netns.build(s) : build(s);
             builtFor = new java.lang.ref.WeakReference<>(s);
         }
         return built;

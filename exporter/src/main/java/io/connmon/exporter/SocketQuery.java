@@ -30,9 +30,10 @@ import java.util.function.Predicate;
  * @param limit the most sockets to list, or -1 for all
  * @param pid the owning process id, or -1 (needs process attribution)
  * @param process the owning process name, or {@code null} (needs process attribution)
+ * @param netns a network namespace (inode, {@code ip netns} name, {@code pid:PID} or a pid), or {@code null}
  */
 public record SocketQuery(Set<Protocol> protocols, Set<Family> families, Set<SocketState> states, int port,
-        int localPort, int remotePort, AddressRange address, int limit, int pid, String process)
+        int localPort, int remotePort, AddressRange address, int limit, int pid, String process, String netns)
         implements Predicate<SocketRecord> {
 
     /** Matches everything. */
@@ -44,7 +45,28 @@ public record SocketQuery(Set<Protocol> protocols, Set<Family> families, Set<Soc
      * socket's tcp_info; neither of the last two filters anything.
      */
     public static final List<String> PARAMETERS = List.of("protocol", "family", "state", "port", "local_port",
-            "remote_port", "address", "limit", "pid", "process", "pretty", "info");
+            "remote_port", "address", "limit", "pid", "process", "pretty", "info", "netns");
+
+    /** A query without a namespace condition. */
+    public SocketQuery(Set<Protocol> protocols, Set<Family> families, Set<SocketState> states, int port,
+            int localPort, int remotePort, AddressRange address, int limit, int pid, String process) {
+        this(protocols, families, states, port, localPort, remotePort, address, limit, pid, process, null);
+    }
+
+    /**
+     * Which of {@code table}'s namespaces the {@code netns} condition accepts, by index; {@code null} when there is
+     * no such condition.
+     */
+    public boolean[] namespacesIn(io.connmon.parser.model.SocketTable table) {
+        if (netns == null) {
+            return null;
+        }
+        boolean[] in = new boolean[Math.max(1, table.namespaces().size())];
+        for (int i = 0; i < table.namespaces().size(); i++) {
+            in[i] = table.namespaces().get(i).matches(netns);
+        }
+        return in;
+    }
 
     /** A query without owner conditions. */
     public SocketQuery(Set<Protocol> protocols, Set<Family> families, Set<SocketState> states, int port,
@@ -180,8 +202,12 @@ public record SocketQuery(Set<Protocol> protocols, Set<Family> families, Set<Soc
         if (process != null && process.isEmpty()) {
             throw bad("process", process, "a process name as ps shows it (comm), such as nginx");
         }
+        String netns = single(params, "netns");
+        if (netns != null && netns.isEmpty()) {
+            throw bad("netns", netns, "a network namespace: its inode (lsns -t net), ip netns name, or a pid in it");
+        }
         return new SocketQuery(protocols, families, states, port, localPort, remotePort, address, limit, pid,
-                process);
+                process, netns);
     }
 
     /** What a state condition accepts, for messages. */

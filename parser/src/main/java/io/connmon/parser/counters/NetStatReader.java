@@ -20,9 +20,19 @@ import java.util.Map;
 public final class NetStatReader {
 
     private final Path procRoot;
+    private final java.util.function.Supplier<PortRange> portRange; // null: the file under the proc root
 
     public NetStatReader(Path procRoot) {
+        this(procRoot, null);
+    }
+
+    /**
+     * A reader taking the ephemeral port range from {@code portRange} rather than the proc root: another
+     * namespace's range is not under {@code /proc/PID} (there is no {@code /proc/PID/sys}).
+     */
+    public NetStatReader(Path procRoot, java.util.function.Supplier<PortRange> portRange) {
         this.procRoot = procRoot;
+        this.portRange = portRange;
     }
 
     public NetStats read() {
@@ -35,7 +45,11 @@ public final class NetStatReader {
         read("net/snmp6", inputs, (t, p) -> NetStatParser.parseSnmp6(t, counters, p));
         read("net/sockstat", inputs, (t, p) -> NetStatParser.parseSockstat(t, sockstat, p));
         read("net/sockstat6", inputs, (t, p) -> NetStatParser.parseSockstat(t, sockstat, p));
-        read("sys/net/ipv4/ip_local_port_range", inputs, (t, p) -> range[0] = NetStatParser.parsePortRange(t, p));
+        if (portRange != null) {
+            range[0] = portRange.get();
+        } else {
+            read("sys/net/ipv4/ip_local_port_range", inputs, (t, p) -> range[0] = NetStatParser.parsePortRange(t, p));
+        }
         return new NetStats(counters, sockstat, range[0], inputs);
     }
 

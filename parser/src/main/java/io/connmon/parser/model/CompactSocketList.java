@@ -28,10 +28,16 @@ public final class CompactSocketList extends AbstractList<SocketRecord> implemen
 
     private final Builder[] segments;
     private final int[] starts;
+    private final int[] netns; // per segment: the namespace index its rows carry (unless a row has its own)
     private final int size;
 
     private CompactSocketList(Builder[] segments) {
+        this(segments, new int[segments.length]);
+    }
+
+    private CompactSocketList(Builder[] segments, int[] netns) {
         this.segments = segments;
+        this.netns = netns;
         this.starts = new int[segments.length];
         int n = 0;
         for (int i = 0; i < segments.length; i++) {
@@ -51,6 +57,59 @@ public final class CompactSocketList extends AbstractList<SocketRecord> implemen
             }
         }
         return kept.isEmpty() ? EMPTY : new CompactSocketList(kept.toArray(new Builder[0]));
+    }
+
+    /**
+     * The lists one after another, the sockets of {@code lists.get(i)} in namespace {@code netnsIndex[i]}; the
+     * columns are shared, not copied (a list holds no mutable state).
+     */
+    public static CompactSocketList concat(List<CompactSocketList> lists, int[] netnsIndex) {
+        if (lists.size() != netnsIndex.length) {
+            throw new IllegalArgumentException("one namespace index per list");
+        }
+        List<Builder> segs = new ArrayList<>();
+        List<Integer> ns = new ArrayList<>();
+        for (int i = 0; i < lists.size(); i++) {
+            for (Builder b : lists.get(i).segments) {
+                segs.add(b);
+                ns.add(netnsIndex[i]);
+            }
+        }
+        if (segs.isEmpty()) {
+            return EMPTY;
+        }
+        int[] idx = new int[ns.size()];
+        for (int i = 0; i < idx.length; i++) {
+            idx[i] = ns.get(i);
+        }
+        return new CompactSocketList(segs.toArray(new Builder[0]), idx);
+    }
+
+    /**
+     * The sockets from {@code from} (inclusive) to {@code to} (exclusive), which must fall on the boundaries of
+     * the lists {@link #concat} joined: a view sharing the columns.
+     *
+     * @throws IllegalArgumentException for a range that cuts a segment
+     */
+    public CompactSocketList range(int from, int to) {
+        if (from == to) {
+            return EMPTY;
+        }
+        int first = -1;
+        int last = -1;
+        for (int s = 0; s < segments.length; s++) {
+            if (starts[s] == from) {
+                first = s;
+            }
+            if (starts[s] + segments[s].size == to) {
+                last = s;
+            }
+        }
+        if (first < 0 || last < first) {
+            throw new IllegalArgumentException("range " + from + ".." + to + " cuts a segment");
+        }
+        return new CompactSocketList(Arrays.copyOfRange(segments, first, last + 1),
+                Arrays.copyOfRange(netns, first, last + 1));
     }
 
     /** The sockets of any list, copied into columns (a {@code CompactSocketList} is returned as it is). */
@@ -91,7 +150,7 @@ public final class CompactSocketList extends AbstractList<SocketRecord> implemen
         while (starts[s] > index) {
             s--;
         }
-        return segments[s].get(index - starts[s]);
+        return segments[s].get(index - starts[s], netns[s]);
     }
 
     /**
@@ -125,6 +184,7 @@ public final class CompactSocketList extends AbstractList<SocketRecord> implemen
         private long[] cgroupId; // likewise
         private long[] expires; // likewise; -1 unknown
         private long[] info; // INFO longs per row, allocated with the first tcp_info
+        private int[] netnsRow; // a row's own namespace index, allocated with the first record that has one
 
         /** A builder with room for {@code expected} sockets before it grows. */
         public Builder(int expected) {
@@ -169,6 +229,13 @@ public final class CompactSocketList extends AbstractList<SocketRecord> implemen
             if (t != null) {
                 setTcpInfo(i, t.rttMicros(), t.rttVarMicros(), t.retransmits(), t.bytesAcked(), t.bytesReceived(),
                         t.deliveryRate());
+            }
+            if (r.netns() != 0 || netnsRow != null) {
+                if (netnsRow == null) {
+                    netnsRow = new int[kind.length];
+                    Arrays.fill(netnsRow, 0, i, -1);
+                }
+                netnsRow[i] = r.netns();
             }
         }
 
@@ -363,6 +430,9 @@ public final class CompactSocketList extends AbstractList<SocketRecord> implemen
             if (info != null) {
                 System.arraycopy(info, from * INFO, info, to * INFO, INFO);
             }
+            if (netnsRow != null) {
+                netnsRow[to] = netnsRow[from];
+            }
         }
 
         private void grow() {
@@ -397,9 +467,18 @@ public final class CompactSocketList extends AbstractList<SocketRecord> implemen
             if (info != null) {
                 info = Arrays.copyOf(info, n * INFO);
             }
+            if (netnsRow != null) {
+                netnsRow = Arrays.copyOf(netnsRow, n);
+            }
         }
 
         SocketRecord get(int i) {
+            return get(i, 0);
+        }
+
+        /** Row {@code i}, in namespace {@code segmentNetns} unless the row was given one of its own. */
+        SocketRecord get(int i, int segmentNetns) {
+            int ns = netnsRow != null && netnsRow[i] >= 0 ? netnsRow[i] : segmentNetns;
             int k = kind[i];
             Protocol protocol = (k & 1) == 0 ? Protocol.TCP : Protocol.UDP;
             boolean v6 = (k & 2) != 0;
@@ -419,11 +498,11 @@ public final class CompactSocketList extends AbstractList<SocketRecord> implemen
             if (v6) {
                 return new SocketRecord(protocol, Family.IPV6, state, localHigh[i], localLow[i], p >>> 16,
                         remoteHigh[i], remoteLow[i], p & 0xFFFF, sendQueue[i], receiveQueue[i], u, inode[i],
-                        timer[i] & 0xFF, timerJiffies[i], retransmits[i], c, cg, v6Only, ex, t);
+                        timer[i] & 0xFF, timerJiffies[i], retransmits[i], c, cg, v6Only, ex, t, ns);
             }
             return new SocketRecord(protocol, Family.IPV4, state, 0, local4[i] & 0xFFFFFFFFL, p >>> 16,
                     0, remote4[i] & 0xFFFFFFFFL, p & 0xFFFF, sendQueue[i], receiveQueue[i], u, inode[i],
-                    timer[i] & 0xFF, timerJiffies[i], retransmits[i], c, cg, v6Only, ex, t);
+                    timer[i] & 0xFF, timerJiffies[i], retransmits[i], c, cg, v6Only, ex, t, ns);
         }
     }
 }

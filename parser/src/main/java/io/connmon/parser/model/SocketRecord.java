@@ -34,6 +34,8 @@ package io.connmon.parser.model;
  *     IPv4 when bound to {@code ::}), -1 unknown or not applicable
  * @param expiresMillis milliseconds until the socket's timer fires (with {@code timerActive}); -1 unknown
  * @param tcpInfo RTT, retransmits and bytes from the kernel's tcp_info; {@code null} unless asked for and known
+ * @param netns the socket's network namespace: an index into its table's {@link SocketTable#namespaces()}; 0
+ *     when the table has one namespace
  */
 public record SocketRecord(
         Protocol protocol,
@@ -56,7 +58,8 @@ public record SocketRecord(
         long cgroupId,
         int v6Only,
         long expiresMillis,
-        TcpInfo tcpInfo) {
+        TcpInfo tcpInfo,
+        int netns) {
 
     public SocketRecord {
         if (protocol == null || family == null || state == null) {
@@ -69,6 +72,19 @@ public record SocketRecord(
                 || (remoteLow >>> 32) != 0)) {
             throw new IllegalArgumentException("IPv4 address wider than 32 bits");
         }
+        if (netns < 0) {
+            throw new IllegalArgumentException("negative namespace index " + netns);
+        }
+    }
+
+    /** A record in its table's first (or only) network namespace. */
+    public SocketRecord(Protocol protocol, Family family, SocketState state, long localHigh, long localLow,
+            int localPort, long remoteHigh, long remoteLow, int remotePort, long sendQueue, long receiveQueue,
+            long uid, long inode, int timerActive, long timerJiffies, long retransmits, long cookie, long cgroupId,
+            int v6Only, long expiresMillis, TcpInfo tcpInfo) {
+        this(protocol, family, state, localHigh, localLow, localPort, remoteHigh, remoteLow, remotePort, sendQueue,
+                receiveQueue, uid, inode, timerActive, timerJiffies, retransmits, cookie, cgroupId, v6Only,
+                expiresMillis, tcpInfo, 0);
     }
 
     /** A record without the fields only sock_diag knows (cookie, cgroup id, v6only, expiry, tcp_info). */

@@ -12,9 +12,11 @@ import java.util.List;
  * @param knows what the source can tell about a socket
  * @param duplicatesDropped sockets the source listed twice in this collection (a non-atomic read under churn)
  *     and that were dropped
+ * @param namespaces the network namespaces read, each socket's {@link SocketRecord#netns()} indexing this list;
+ *     empty when the source did not say which namespace it read
  */
 public record SocketTable(String source, List<SocketRecord> sockets, List<FileReport> inputs,
-        SourceCapabilities knows, long duplicatesDropped) {
+        SourceCapabilities knows, long duplicatesDropped, List<NetNamespace> namespaces) {
 
     public SocketTable {
         sockets = CompactSocketList.copyOf(sockets); // columns of primitives: see CompactSocketList
@@ -22,6 +24,23 @@ public record SocketTable(String source, List<SocketRecord> sockets, List<FileRe
         if (knows == null) {
             knows = SourceCapabilities.MINIMAL;
         }
+        namespaces = namespaces == null ? List.of() : List.copyOf(namespaces);
+    }
+
+    /** A table of one unnamed namespace (the source does not say which). */
+    public SocketTable(String source, List<SocketRecord> sockets, List<FileReport> inputs,
+            SourceCapabilities knows, long duplicatesDropped) {
+        this(source, sockets, inputs, knows, duplicatesDropped, List.of());
+    }
+
+    /** This table, its sockets in the namespaces given. */
+    public SocketTable withNamespaces(List<NetNamespace> list) {
+        return new SocketTable(source, sockets, inputs, knows, duplicatesDropped, list);
+    }
+
+    /** The namespace of {@code r}, or {@code null} when the table names none. */
+    public NetNamespace namespaceOf(SocketRecord r) {
+        return r.netns() < namespaces.size() ? namespaces.get(r.netns()) : null;
     }
 
     /** A table from a source that knows the socket pair, state and queues only, with no duplicates dropped. */

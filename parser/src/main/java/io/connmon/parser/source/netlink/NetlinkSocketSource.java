@@ -65,6 +65,14 @@ public final class NetlinkSocketSource implements SocketSource {
         this.opener = opener;
     }
 
+    /**
+     * A source reading the namespace {@code ns} holds: its netlink socket is opened inside it (and opened there
+     * again after an error). The caller keeps {@code ns} open while it uses the source.
+     */
+    public static NetlinkSocketSource in(NamespaceHandle ns) {
+        return new NetlinkSocketSource(() -> ns.inside(() -> new SockDiagSocket(TIMEOUT_MILLIS)));
+    }
+
     @Override
     public String name() {
         return "netlink";

@@ -1,0 +1,328 @@
+package io.connmon.parser.source.netns;
+
+import io.connmon.parser.counters.NetStatReader;
+import io.connmon.parser.counters.NetStats;
+import io.connmon.parser.counters.PortRange;
+import io.connmon.parser.model.CompactSocketList;
+import io.connmon.parser.model.ContainerRef;
+import io.connmon.parser.model.FileReport;
+import io.connmon.parser.model.NetNamespace;
+import io.connmon.parser.model.SocketTable;
+import io.connmon.parser.model.SourceCapabilities;
+import io.connmon.parser.netns.NetnsDiscovery;
+import io.connmon.parser.source.SocketRequest;
+import io.connmon.parser.source.SocketSource;
+import io.connmon.parser.source.SourceException;
+import io.connmon.parser.source.SourceKind;
+import io.connmon.parser.source.netlink.NamespaceHandle;
+import io.connmon.parser.source.netlink.NetlinkSocketSource;
+import io.connmon.parser.source.procfs.ProcfsSocketSource;
+
+import java.io.IOException;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Predicate;
+
+/**
+ * Reads the sockets of every network namespace on the host into one {@link SocketTable}, whose
+ * {@link SocketTable#namespaces()} lists them and whose sockets each carry their namespace.
+ *
+ * <p>Each collection finds the namespaces anew ({@link NetnsDiscovery}: one {@code stat} per process) and reads
+ * each one once, through one of two readers:
+ * <ul>
+ *   <li>{@code netlink}: sock_diag dumps from a netlink socket opened inside the namespace ({@code setns} on a
+ *       thread of its own; needs CAP_SYS_ADMIN, and ptrace access to open {@code /proc/PID/ns/net}). It knows
+ *       what the netlink source knows, and the namespace's {@code ip_local_port_range}.</li>
+ *   <li>{@code procfs}: {@code /proc/PID/net/tcp}, {@code tcp6}, {@code udp}, {@code udp6} of a process in
+ *       it; no capability. Another namespace's port range cannot be read this way (there is no
+ *       {@code /proc/PID/sys}): it is reported unknown.</li>
+ * </ul>
+ * Netlink is used where it works (kind {@code AUTO}), procfs otherwise; {@code PROCFS} and {@code NETLINK} force
+ * one ({@code NETLINK} skips a namespace it cannot enter). connmon's own namespace is read as
+ * {@code /proc} is (netlink needs no capability there). Each namespace's counters ({@code net/snmp},
+ * {@code netstat}, {@code snmp6}, {@code sockstat}) come from {@code /proc/PID/net}.
+ *
+ * <p>A namespace whose process exits between the scan and the read, or whose tables cannot be read, is listed
+ * with its {@link NetNamespace#error()} and no sockets; the others stand. Readers are kept from one collection to
+ * the next and closed when their namespace is no longer found (a held namespace file would keep it alive).
+ */
+public final class NamespacesSocketSource implements SocketSource {
+
+    private final NetnsDiscovery discovery;
+    private final SourceKind kind;
+    private final Predicate<NetNamespace> include; // which to read
+    private final Map<Long, Entry> entries = new HashMap<>();
+    private String name = "netns";
+    private long skippedTotal;
+
+    /** Reads every namespace found under {@code procRoot}, with names from {@code netnsDir}. */
+    public NamespacesSocketSource(Path procRoot, Path netnsDir, SourceKind kind) {
+        this(new NetnsDiscovery(procRoot, netnsDir), kind, ns -> true);
+    }
+
+    /**
+     * Reads the namespaces {@code discovery} finds that {@code include} accepts (it is given each namespace as
+     * found: id, name, pid, container; no sockets yet).
+     */
+    public NamespacesSocketSource(NetnsDiscovery discovery, SourceKind kind, Predicate<NetNamespace> include) {
+        this.discovery = discovery;
+        this.kind = kind == null ? SourceKind.AUTO : kind;
+        this.include = include;
+    }
+
+    /** The readers in use, as {@code netlink}, {@code procfs} or {@code netlink+procfs}. */
+    @Override
+    public synchronized String name() {
+        return name;
+    }
+
+    /** Namespaces skipped (tables unreadable, process gone) since the source was made. */
+    public synchronized long skippedTotal() {
+        return skippedTotal;
+    }
+
+    @Override
+    public SocketTable collect() throws SourceException {
+        return collect(SocketRequest.ALL);
+    }
+
+    @Override
+    public synchronized SocketTable collect(SocketRequest request) throws SourceException {
+        List<NetnsDiscovery.Found> found = discovery.scan();
+        long ownKey = discovery.ownKey();
+        found = ownFirst(found, ownKey);
+        Map<Long, String> names = null; // read once per collection, when first needed
+        List<CompactSocketList> lists = new ArrayList<>();
+        List<NetNamespace> namespaces = new ArrayList<>();
+        List<FileReport> inputs = new ArrayList<>();
+        long dropped = 0;
+        int at = 0;
+        boolean anyRead = false;
+        Set<String> readers = new java.util.TreeSet<>();
+        SourceCapabilities knows = null;
+        Set<Long> seen = new HashSet<>();
+        for (NetnsDiscovery.Found f : found) {
+            seen.add(f.key());
+            Entry e = entries.get(f.key());
+            if (e == null || e.pid != f.pid() && e.handle == null) {
+                if (e != null) {
+                    e.close();
+                }
+                if (names == null) {
+                    names = discovery.names();
+                }
+                e = open(f, f.key() == ownKey, names);
+                entries.put(f.key(), e);
+            }
+            e.pid = f.pid();
+            NetNamespace base = new NetNamespace(e.inode, f.key(), e.name, f.pid(), f.key() == ownKey, e.container,
+                    e.reader, e.readerReason, e.inodeNote, NetStats.EMPTY, null, at, 0, null);
+            if (!include.test(base)) {
+                continue;
+            }
+            if (e.source == null) {
+                namespaces.add(skip(base, e.readerReason));
+                continue;
+            }
+            SocketTable t;
+            try {
+                t = e.source.collect(request);
+                if (e.handle == null && discovery.key(f.pid()) != f.key()) {
+                    throw new SourceException("process " + f.pid() + " left the namespace during the read");
+                }
+            } catch (SourceException | RuntimeException ex) {
+                namespaces.add(skip(base, ex.getMessage()));
+                if (e.handle == null) { // a new process is picked next time; a netlink reader reopens itself
+                    entries.remove(f.key()).close();
+                }
+                continue;
+            }
+            anyRead = true;
+            readers.add(e.reader);
+            knows = knows == null ? t.knows() : and(knows, t.knows());
+            NetStats stats = e.stats.read();
+            String rangeNote = null;
+            if (stats.ephemeralPorts() == null) {
+                PortRange r = e.portRange();
+                if (r != null) {
+                    stats = new NetStats(stats.counters(), stats.sockstat(), r, stats.inputs());
+                } else {
+                    rangeNote = e.portRangeNote;
+                }
+            }
+            CompactSocketList list = CompactSocketList.copyOf(t.sockets());
+            String prefix = base.id() + " ";
+            for (FileReport r : t.inputs()) {
+                inputs.add(new FileReport(prefix + r.name(), r.present(), r.records(), r.skipped(), r.problems(),
+                        r.error()));
+            }
+            dropped += t.duplicatesDropped();
+            lists.add(list);
+            namespaces.add(new NetNamespace(e.inode, f.key(), e.name, f.pid(), f.key() == ownKey, e.container,
+                    e.reader, e.readerReason, e.inodeNote, stats, rangeNote, at, list.size(), null));
+            at += list.size();
+        }
+        for (Iterator<Map.Entry<Long, Entry>> it = entries.entrySet().iterator(); it.hasNext();) {
+            Map.Entry<Long, Entry> me = it.next();
+            if (!seen.contains(me.getKey())) {
+                me.getValue().close();
+                it.remove();
+            }
+        }
+        if (!anyRead && !found.isEmpty() && namespaces.stream().allMatch(n -> n.error() != null)
+                && !namespaces.isEmpty()) {
+            throw new SourceException("no network namespace could be read: " + namespaces.get(0).id() + ": "
+                    + namespaces.get(0).error());
+        }
+        if (found.isEmpty()) {
+            throw new SourceException("no process found under " + discovery.procRoot() + ": no namespace to read");
+        }
+        name = readers.isEmpty() ? "netns" : String.join("+", readers);
+        int[] idx = new int[lists.size()];
+        int li = 0;
+        for (int i = 0; i < namespaces.size(); i++) {
+            if (namespaces.get(i).error() == null) {
+                idx[li++] = i;
+            }
+        }
+        return new SocketTable(name, CompactSocketList.concat(lists, idx), inputs,
+                knows == null ? SourceCapabilities.MINIMAL : knows, dropped, namespaces);
+    }
+
+    private NetNamespace skip(NetNamespace base, String why) {
+        skippedTotal++;
+        return new NetNamespace(base.inode(), base.key(), base.name(), base.pid(), base.own(), base.container(),
+                base.reader(), base.readerReason(), base.inodeNote(), NetStats.EMPTY, null, base.first(), 0,
+                why == null ? "unreadable" : why);
+    }
+
+    private static List<NetnsDiscovery.Found> ownFirst(List<NetnsDiscovery.Found> found, long ownKey) {
+        List<NetnsDiscovery.Found> out = new ArrayList<>(found.size());
+        for (NetnsDiscovery.Found f : found) {
+            if (f.key() == ownKey) {
+                out.add(0, f);
+            } else {
+                out.add(f);
+            }
+        }
+        return out;
+    }
+
+    private static SourceCapabilities and(SourceCapabilities a, SourceCapabilities b) {
+        return new SourceCapabilities(a.backlogLimit() && b.backlogLimit(), a.tcpInfo() && b.tcpInfo(),
+                a.dualStack() && b.dualStack(), a.cgroupId() && b.cgroupId(), a.timers() && b.timers(),
+                a.owners() && b.owners());
+    }
+
+    private Entry open(NetnsDiscovery.Found f, boolean own, Map<Long, String> names) {
+        Entry e = new Entry();
+        e.pid = f.pid();
+        Path pidRoot = discovery.procRoot().resolve(Integer.toString(f.pid()));
+        try {
+            e.inode = own ? discovery.ownNamespaceInode() : discovery.namespaceInode(f.pid());
+        } catch (IOException | RuntimeException ex) {
+            e.inode = -1;
+            e.inodeNote = "cannot read " + pidRoot.resolve("ns/net") + " (ptrace access: CAP_SYS_PTRACE for another"
+                    + " user's process); shown as pid:" + f.pid();
+        }
+        e.name = e.inode >= 0 ? names.get(e.inode) : null;
+        e.container = discovery.containerOf(f.pid());
+        Path root = own ? discovery.procRoot() : pidRoot;
+        e.stats = new NetStatReader(root);
+        if (own) {
+            String why = kind == SourceKind.PROCFS ? "as configured" : NetlinkSocketSource.probe();
+            if (kind != SourceKind.PROCFS && why == null) {
+                e.use("netlink", new NetlinkSocketSource(), "own namespace: a sock_diag dump works");
+            } else if (kind == SourceKind.NETLINK) {
+                e.use("netlink", null, "netlink cannot be used: " + why);
+            } else {
+                e.use("procfs", new ProcfsSocketSource(root, ByteOrder.nativeOrder(), false),
+                        "own namespace: " + (kind == SourceKind.PROCFS ? "as configured" : "netlink cannot be used ("
+                                + why + ")"));
+            }
+            return e;
+        }
+        e.portRangeNote = NamespacePortRange.UNKNOWABLE + " (the procfs reader cannot)";
+        if (kind != SourceKind.PROCFS) {
+            try {
+                NamespaceHandle h = NamespaceHandle.open(pidRoot.resolve("ns/net"));
+                e.handle = h;
+                e.use("netlink", NetlinkSocketSource.in(h), "setns into the namespace works");
+                e.portRange = NamespacePortRange.inside(h);
+                e.portRangeNote = e.portRange.problem();
+                return e;
+            } catch (IOException | RuntimeException | LinkageError ex) {
+                if (kind == SourceKind.NETLINK) {
+                    e.use("netlink", null, "cannot enter the namespace: " + ex.getMessage());
+                    return e;
+                }
+                e.use("procfs", new ProcfsSocketSource(pidRoot, ByteOrder.nativeOrder(), false),
+                        "netlink cannot be used (" + ex.getMessage() + "); " + pidRoot.resolve("net")
+                                + " needs no capability");
+                return e;
+            }
+        }
+        e.use("procfs", new ProcfsSocketSource(pidRoot, ByteOrder.nativeOrder(), false), "as configured");
+        return e;
+    }
+
+    @Override
+    public synchronized void close() {
+        for (Entry e : entries.values()) {
+            e.close();
+        }
+        entries.clear();
+    }
+
+    /** What is kept of a namespace between collections. */
+    private static final class Entry {
+        int pid;
+        long inode;
+        String inodeNote;
+        String name;
+        ContainerRef container;
+        String reader;
+        String readerReason;
+        SocketSource source; // null: cannot be read (see readerReason)
+        NamespaceHandle handle; // netlink only
+        NetStatReader stats;
+        NamespacePortRange portRange; // opened inside the namespace; netlink only
+        String portRangeNote;
+
+        void use(String readerName, SocketSource s, String reason) {
+            reader = readerName;
+            source = s;
+            readerReason = reason;
+        }
+
+        PortRange portRange() {
+            if (portRange == null) {
+                return null;
+            }
+            PortRange r = portRange.get();
+            if (r == null) {
+                portRangeNote = portRange.problem();
+            }
+            return r;
+        }
+
+        void close() {
+            if (source != null) {
+                source.close();
+            }
+            if (portRange != null) {
+                portRange.close();
+            }
+            if (handle != null) {
+                handle.close();
+            }
+        }
+    }
+}

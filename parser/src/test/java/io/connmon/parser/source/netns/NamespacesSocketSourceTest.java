@@ -1,0 +1,119 @@
+package io.connmon.parser.source.netns;
+
+import io.connmon.parser.netns.NetnsDiscovery;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.connmon.parser.model.NetNamespace;
+import io.connmon.parser.model.SocketRecord;
+import io.connmon.parser.model.SocketTable;
+import io.connmon.parser.source.SourceException;
+import io.connmon.parser.source.SourceKind;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The procfs reader over a fixture proc tree, and the faults: a process gone between scan and read, unreadable tables. */
+class NamespacesSocketSourceTest {
+
+    private static final String HEADER = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt"
+            + "   uid  timeout inode\n";
+
+    @TempDir
+    Path tmp;
+    Path proc;
+
+    @BeforeEach
+    void tree() throws IOException {
+        proc = tmp.resolve("proc");
+        process(1, "0100007F:1F90", 0x1F90); // the own namespace: 127.0.0.1:8080
+        Files.createDirectories(proc.resolve("net"));
+        Files.createLink(proc.resolve("net/tcp"), proc.resolve("1/net/tcp"));
+        Files.createSymbolicLink(proc.resolve("self"), proc.resolve("1"));
+        process(100, "0100007F:0050", 80);
+        process(200, "0100007F:0051", 81);
+        Files.createDirectories(proc.resolve("300/net/tcp")); // a table that cannot be read (a directory)
+        Files.createDirectories(proc.resolve("300/ns"));
+        Files.createSymbolicLink(proc.resolve("300/ns/net"), Path.of("net:[4026532300]"));
+    }
+
+    private void process(int pid, String local, int port) throws IOException {
+        Path net = Files.createDirectories(proc.resolve(pid + "/net"));
+        Files.writeString(net.resolve("tcp"), HEADER + "   0: " + local + " 00000000:0000 0A 00000000:00000000 "
+                + "00:00000000 00000000     0        0 " + (1000 + pid) + " 1 0000000000000000 100 0 0 10 0\n");
+        Files.createDirectories(proc.resolve(pid + "/ns"));
+        Files.createSymbolicLink(proc.resolve(pid + "/ns/net"), Path.of("net:[40265" + (31000 + pid) + "]"));
+        Files.writeString(proc.resolve(pid + "/cgroup"), pid == 100
+                ? "0::/system.slice/docker-" + "ab".repeat(32) + ".scope\n" : "0::/init.scope\n");
+    }
+
+    @Test
+    void eachNamespaceReadOnceFaultsSkippedAndCountedTheRestStands() throws Exception {
+        NetnsDiscovery d = new NetnsDiscovery(proc, tmp.resolve("netns"));
+        // process 200 exits after the scan, before its tables are read
+        try (NamespacesSocketSource source = new NamespacesSocketSource(d, SourceKind.PROCFS, ns -> {
+            if (ns.pid() == 200) {
+                delete(proc.resolve("200"));
+            }
+            return true;
+        })) {
+            SocketTable t = source.collect();
+            List<NetNamespace> nss = t.namespaces();
+            assertEquals(List.of(1, 100, 200, 300), nss.stream().map(NetNamespace::pid).toList());
+            NetNamespace own = nss.get(0);
+            assertTrue(own.own());
+            assertEquals(4026531001L, own.inode());
+            assertNull(own.error());
+            NetNamespace docker = nss.get(1);
+            assertEquals(4026531100L, docker.inode(), "inode from ns/net");
+            assertEquals("docker", docker.container().runtime());
+            assertEquals("procfs", docker.reader());
+            assertNotNull(docker.portRangeNote(), "another namespace's port range is unknowable through procfs");
+            assertNotNull(nss.get(2).error(), "process gone");
+            assertNotNull(nss.get(3).error(), "tables unreadable");
+            assertEquals(0, nss.get(3).count());
+            assertEquals(2, source.skippedTotal());
+            assertEquals(2, t.sockets().size());
+            SocketRecord first = t.sockets().get(0);
+            SocketRecord second = t.sockets().get(1);
+            assertEquals(8080, first.localPort());
+            assertEquals(own, t.namespaceOf(first));
+            assertEquals(80, second.localPort());
+            assertEquals(docker, t.namespaceOf(second));
+            assertEquals(1, docker.first());
+            assertEquals(1, docker.count());
+        }
+    }
+
+    @Test
+    void everyNamespaceUnreadableFailsTheCollection() throws Exception {
+        delete(proc.resolve("100"));
+        delete(proc.resolve("200"));
+        Files.delete(proc.resolve("net/tcp"));
+        Files.delete(proc.resolve("1/net/tcp"));
+        Files.createDirectories(proc.resolve("1/net/tcp"));
+        Files.createDirectories(proc.resolve("net/tcp"));
+        try (NamespacesSocketSource source = new NamespacesSocketSource(proc, tmp.resolve("netns"), SourceKind.PROCFS)) {
+            assertThrows(SourceException.class, source::collect);
+        }
+    }
+
+    private static void delete(Path p) {
+        try (Stream<Path> s = Files.walk(p)) {
+            s.sorted(Comparator.reverseOrder()).forEach(x -> x.toFile().delete());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+}
