@@ -108,7 +108,7 @@ public final class NetlinkSocketSource implements SocketSource {
                 if (!req.protocols().contains(p) || !req.families().contains(f) || states == 0) {
                     continue;
                 }
-                CompactSocketList.Builder b = new CompactSocketList.Builder(Math.max(64, lastSizes[slot] + lastSizes[slot] / 8));
+                CompactSocketList.Builder b = new CompactSocketList.Builder(64 + lastSizes[slot] + lastSizes[slot] / 16);
                 FileReport r;
                 try {
                     r = dump(p, f, states, req.tcpInfo() && p == Protocol.TCP, b);
