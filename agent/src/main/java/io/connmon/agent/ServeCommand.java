@@ -182,6 +182,15 @@ final class ServeCommand implements Runnable {
                 + (bound.getAddress().getHostAddress().contains(":") ? "[" + bound.getAddress().getHostAddress() + "]"
                         : bound.getAddress().getHostAddress()) + ":" + bound.getPort()
                 + " (max-age " + maxAge.toMillis() + "ms)");
+        logFirstCollection(service, owners); // in its own frame: main keeps no snapshot alive while it waits
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void logFirstCollection(SnapshotService service, SocketOwners owners) {
         try {
             var s = service.current();
             LOG.info("first collection: " + s.sockets().size() + " sockets in "
@@ -198,11 +207,6 @@ final class ServeCommand implements Runnable {
             }
         } catch (SourceException e) {
             LOG.warning("first collection failed: " + e.getMessage());
-        }
-        try {
-            stopped.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 
