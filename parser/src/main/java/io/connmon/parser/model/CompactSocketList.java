@@ -170,9 +170,10 @@ public final class CompactSocketList extends AbstractList<SocketRecord> implemen
      * Collects sockets into columns; it is a {@code Consumer<SocketRecord>}, so a reader can fill it directly,
      * and a binary source appends primitives with {@link #append} without making a record per socket.
      * Rows of any protocol and family may be mixed; IPv4 rows keep their addresses in ints. Queues, inode,
-     * timer, retransmits, cookie, cgroup id and expiry are kept in 32 bits a row while every value of a column
-     * fits (the kernel's fields are 32 bits but for the cookie and cgroup id, kept as an offset from the first);
-     * a column widens to 64 bits at the first value that does not. The columns only sock_diag fills (cookie,
+     * timer, cookie and expiry are kept in 32 bits a row while every value of a column fits (the kernel's fields
+     * are 32 bits but for the cookie, kept as an offset from the first), and widen to 64 bits at the first value
+     * that does not; uid, cgroup id and retransmits, which take few distinct values, are kept as one-byte codes
+     * into a table of up to 256 values (then as a 32/64-bit column). The columns only sock_diag fills (cookie,
      * cgroup id, expiry, tcp_info) are allocated with the first row that has them, and a timer in clock ticks
      * that is the expiry in milliseconds divided by 10 (as sock_diag's are) is not stored twice.
      */
@@ -193,13 +194,13 @@ public final class CompactSocketList extends AbstractList<SocketRecord> implemen
         private int[] ports; // local << 16 | remote
         private final Column sendQueue;
         private final Column receiveQueue;
-        private int[] uid; // unsigned; -1 unknown
+        private final Dict uid; // -1 unknown
         private final Column inode;
         private byte[] timer;
         private Column timerJiffies; // allocated with the first row whose ticks are not expires / 10
-        private final Column retransmits;
+        private final Dict retransmits;
         private Column cookie; // allocated with the first row that has one; 0 unknown
-        private Column cgroupId; // likewise
+        private Dict cgroupId; // likewise
         private Column expires; // likewise; -1 unknown
         private long[] info; // INFO longs per row, allocated with the first tcp_info
 
@@ -213,10 +214,10 @@ public final class CompactSocketList extends AbstractList<SocketRecord> implemen
             ports = new int[n];
             sendQueue = new Column(n, 0);
             receiveQueue = new Column(n, 0);
-            uid = new int[n];
+            uid = new Dict(n);
             inode = new Column(n, 0);
             timer = new byte[n];
-            retransmits = new Column(n, 0);
+            retransmits = new Dict(n);
         }
 
         /** Sockets added so far. */
@@ -282,7 +283,7 @@ public final class CompactSocketList extends AbstractList<SocketRecord> implemen
             ports[i] = localPort << 16 | remotePort;
             this.sendQueue.set(i, sendQueue);
             this.receiveQueue.set(i, receiveQueue);
-            this.uid[i] = uid < 0 || uid > 0xFFFFFFFEL ? -1 : (int) uid;
+            this.uid.set(i, uid < 0 || uid > 0xFFFFFFFEL ? -1 : uid);
             this.inode.set(i, inode);
             timer[i] = (byte) timerActive;
             this.retransmits.set(i, retransmits);
@@ -295,7 +296,7 @@ public final class CompactSocketList extends AbstractList<SocketRecord> implemen
             }
             if (cgroupId != 0 || this.cgroupId != null) {
                 if (this.cgroupId == null) {
-                    this.cgroupId = new Column(kind.length, cgroupId);
+                    this.cgroupId = new Dict(kind.length);
                     this.cgroupId.fill(0, i, 0);
                 }
                 this.cgroupId.set(i, cgroupId);
@@ -421,7 +422,7 @@ public final class CompactSocketList extends AbstractList<SocketRecord> implemen
             ports[to] = ports[from];
             sendQueue.move(from, to);
             receiveQueue.move(from, to);
-            uid[to] = uid[from];
+            uid.move(from, to);
             inode.move(from, to);
             timer[to] = timer[from];
             if (timerJiffies != null) {
@@ -457,7 +458,7 @@ public final class CompactSocketList extends AbstractList<SocketRecord> implemen
             ports = Arrays.copyOf(ports, n);
             sendQueue.grow(n);
             receiveQueue.grow(n);
-            uid = Arrays.copyOf(uid, n);
+            uid.grow(n);
             inode.grow(n);
             timer = Arrays.copyOf(timer, n);
             if (timerJiffies != null) {
@@ -484,7 +485,7 @@ public final class CompactSocketList extends AbstractList<SocketRecord> implemen
             boolean v6 = (k & 2) != 0;
             SocketState state = STATES[(k >>> 2) & 0x1F];
             int p = ports[i];
-            long u = uid[i] == -1 ? -1 : Integer.toUnsignedLong(uid[i]);
+            long u = uid.get(i);
             int f = flags[i];
             int v6Only = (f & 3) - 1;
             long c = cookie == null ? 0 : cookie.get(i);
@@ -568,6 +569,90 @@ public final class CompactSocketList extends AbstractList<SocketRecord> implemen
             }
             wide = w;
             narrow = null;
+        }
+    }
+
+    /**
+     * A column of few distinct longs (uids, cgroup ids, retransmit counts): one byte a row, a code into a table
+     * of up to 256 values; at the 257th distinct value it becomes a {@link Column}.
+     */
+    static final class Dict {
+        private static final int SLOTS = 512; // hash slots for at most 256 values: always a free one
+        private byte[] codes;
+        private final long[] table = new long[256];
+        private int count;
+        private final long[] slotKeys = new long[SLOTS];
+        private final short[] slotCodes = new short[SLOTS]; // code + 1; 0 free
+        private Column column; // after 256 distinct values
+
+        Dict(int capacity) {
+            codes = new byte[capacity];
+        }
+
+        long get(int i) {
+            return column != null ? column.get(i) : table[codes[i] & 0xFF];
+        }
+
+        void set(int i, long v) {
+            if (column == null) {
+                int code = code(v);
+                if (code >= 0) {
+                    codes[i] = (byte) code;
+                    return;
+                }
+                widen();
+            }
+            column.set(i, v);
+        }
+
+        private int code(long v) {
+            long h = v * 0x9E3779B97F4A7C15L;
+            for (int s = (int) (h >>> 55) & (SLOTS - 1); ; s = (s + 1) & (SLOTS - 1)) {
+                int c = slotCodes[s];
+                if (c == 0) {
+                    if (count == table.length) {
+                        return -1;
+                    }
+                    table[count] = v;
+                    slotKeys[s] = v;
+                    slotCodes[s] = (short) (count + 1);
+                    return count++;
+                }
+                if (slotKeys[s] == v) {
+                    return c - 1;
+                }
+            }
+        }
+
+        void fill(int from, int to, long v) {
+            for (int i = from; i < to; i++) {
+                set(i, v);
+            }
+        }
+
+        void move(int from, int to) {
+            if (column != null) {
+                column.move(from, to);
+            } else {
+                codes[to] = codes[from];
+            }
+        }
+
+        void grow(int n) {
+            if (column != null) {
+                column.grow(n);
+            } else {
+                codes = Arrays.copyOf(codes, n);
+            }
+        }
+
+        private void widen() {
+            Column c = new Column(codes.length, 0);
+            for (int i = 0; i < codes.length; i++) {
+                c.set(i, table[codes[i] & 0xFF]);
+            }
+            column = c;
+            codes = null;
         }
     }
 

@@ -122,4 +122,29 @@ class CompactSocketListTest {
         }
         assertEquals(expected, CompactSocketList.of(List.of(b)));
     }
+
+    @Test
+    void keepsMoreThanTwoHundredFiftySixDistinctUidsAndCgroups() {
+        CompactSocketList.Builder b = new CompactSocketList.Builder(4);
+        List<SocketRecord> expected = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            long uid = i % 3 == 0 ? -1 : i < 500 ? i % 7 : 0xFFFFFFFEL - i; // few values, then many
+            SocketRecord r = new SocketRecord(Protocol.TCP, Family.IPV4, SocketState.ESTABLISHED, 0, 0x7F000001L,
+                    i % 65536, 0, 0x7F000001L, 80, 0, 0, uid, i + 1, 0, 0, i < 300 ? i % 4 : i, i + 1,
+                    i < 400 ? 1 : (1L << 40) + i, -1, 0, null);
+            expected.add(r);
+            b.accept(r);
+            if (i == 255 || i == 256) {
+                assertEquals(expected, CompactSocketList.of(List.of(copy(expected))), "around 256 values");
+            }
+        }
+        assertEquals(1, b.dropDuplicates() + 1);
+        assertEquals(expected, CompactSocketList.of(List.of(b)));
+    }
+
+    private static CompactSocketList.Builder copy(List<SocketRecord> records) {
+        CompactSocketList.Builder b = new CompactSocketList.Builder(1);
+        records.forEach(b);
+        return b;
+    }
 }
