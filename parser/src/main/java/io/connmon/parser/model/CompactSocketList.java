@@ -12,8 +12,9 @@ import java.util.function.Consumer;
  * {@link #get(int)}.
  *
  * <p>A host with 300,000 sockets holds two tables while a collection runs (the one served and the one being
- * read). As objects a socket costs about 125 bytes; here an IPv4 one costs 58 and an IPv6 one 82, with no
- * per-socket object for the collector to trace. The records a reader or renderer gets are short-lived values.
+ * read). As objects a socket costs about 125 bytes; here an IPv4 one from sock_diag costs about 40 and an IPv6
+ * one 72, with no per-socket object for the collector to trace. The records a reader or renderer gets are
+ * short-lived values; {@link SocketCursor} reads the columns without them.
  *
  * <pre>{@code
  * CompactSocketList.Builder b = new CompactSocketList.Builder(1024);
