@@ -1,21 +1,27 @@
 #!/usr/bin/env python3
-"""The macro benchmark: connmon side by side with cat, ss, netstat and node_exporter on real loopback sockets.
+"""The macro benchmark: connmon side by side with the floors, ss, netstat and node_exporter on real loopback sockets.
 
-For each socket count it starts bench/load/SocketLoad.java, a connmon daemon (max-age 0, so every scrape
-collects afresh), a second one with process attribution, and node_exporter with only its tcpstat collector,
-all on 127.0.0.1. Then it runs every contender once per round, in a rotating order, for several rounds, and
-reports the median and the spread (min-max) of each, their ratios to the floor (cat of the four /proc/net
-tables) and to node_exporter, and the daemons' peak resident memory. Results go to a markdown file and a PNG.
+For each socket count it starts bench/load/SocketLoad.java, connmon daemons (max-age 0, so every scrape
+collects afresh) with the netlink source, with the procfs source and with process attribution, optionally the
+same daemon of an earlier build (--baseline, a directory holding bin/connmon and its jar, for before/after),
+and node_exporter with only its tcpstat collector, all on 127.0.0.1. Then it runs every contender once per
+round, in a rotating order, for several rounds, and reports the median and the spread (min-max) of each, their
+ratios to the netlink floor (bench/floor/sockdiag-floor.c, compiled here with gcc: the four sock_diag dumps,
+parsing nothing) and to node_exporter, and the daemons' peak resident memory. The machine's load average is
+recorded before and after each size. Results go to a markdown file and a PNG.
 
-    python3 bench/macro.py --sizes 10000,100000 --rounds 7 --markdown docs/performance-macro.md --plot docs/performance.png
+    python3 bench/macro.py --sizes 10000,100000,300000 --rounds 7 --markdown docs/performance-macro.md --plot docs/performance.png
 """
 import argparse
 import http.client
 import os
 import socket
+import resource
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -70,6 +76,28 @@ def timed(fn):
     return time.perf_counter() - t
 
 
+def build_floor():
+    """Compiles the C floor into a temporary directory; gcc is required."""
+    gcc = shutil.which("gcc") or shutil.which("cc")
+    if gcc is None:
+        raise RuntimeError("no gcc or cc: the netlink floor (bench/floor/sockdiag-floor.c) cannot be built")
+    out = os.path.join(tempfile.mkdtemp(prefix="connmon-floor-"), "sockdiag-floor")
+    subprocess.run([gcc, "-O2", "-o", out, os.path.join(ROOT, "bench/floor/sockdiag-floor.c")], check=True)
+    return out
+
+
+def raise_file_limit():
+    """The load generator's children hold 16,000 descriptors each; raise the soft limit to the hard one."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+def loadavg():
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
+
 def start_load(sockets, seconds):
     env = dict(os.environ, SOCKETLOAD_SOURCE=os.path.join(ROOT, "bench/load/SocketLoad.java"))
     p = subprocess.Popen(["java", "-Xmx64m", "-XX:+UseSerialGC", os.path.join(ROOT, "bench/load/SocketLoad.java"),
@@ -93,29 +121,50 @@ def wait_quiet(seconds=90):
         time.sleep(2)
 
 
-def bench_size(n, rounds, seconds, with_p=True):
+FLOOR = "sock_diag floor: four dumps, no parsing (C)"
+NODE = "node_exporter scrape (tcpstat)"
+CONNMON_METRICS = "connmon /metrics (netlink, max-age 0)"
+LIST_TLN = "connmon list -tln (JVM start included)"
+
+
+def bench_size(n, rounds, seconds, floor, baseline, with_p=True):
     wait_quiet()
     procs = []
+    load_before = loadavg()
     try:
         load = start_load(n, seconds)
         procs.append(load)
         time.sleep(1)
-        cport, aport, nport = free_port(), free_port(), free_port()
         logdir = os.environ.get("MACRO_LOGS", "/tmp")
-        connmon = subprocess.Popen([CONNMON, "serve", "--listen", f"127.0.0.1:{cport}", "--max-age", "0"],
-                                   stdout=subprocess.DEVNULL,
-                                   stderr=open(os.path.join(logdir, f"macro-connmon-{n}.log"), "w"))
-        procs.append(connmon)
+        daemons = {}  # name -> (process, port)
+
+        def serve(name, launcher, *extra):
+            port = free_port()
+            p = subprocess.Popen([launcher, "serve", "--listen", f"127.0.0.1:{port}", "--max-age", "0", *extra],
+                                 stdout=subprocess.DEVNULL,
+                                 stderr=open(os.path.join(logdir, f"macro-{name.replace(' ', '-')}-{n}.log"), "w"))
+            procs.append(p)
+            daemons[name] = (p, port)
+            return port
+
+        cport = serve("connmon", CONNMON, "--source", "netlink")
+        pport = serve("connmon procfs", CONNMON, "--source", "procfs")
+        bport = serve("connmon before", os.path.join(baseline, "bin", "connmon"), "--source", "netlink") \
+            if baseline else None
+        aport = free_port()
         attrib = subprocess.Popen([CONNMON, "serve", "--listen", f"127.0.0.1:{aport}", "--max-age", "0",
                                    "--attribution", "on", "--attribution-budget", "60s"],
                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         procs.append(attrib)
+        daemons["connmon with attribution"] = (attrib, aport)
+        nport = free_port()
         node = subprocess.Popen(["prometheus-node-exporter", f"--web.listen-address=127.0.0.1:{nport}",
                                  "--collector.disable-defaults", "--collector.tcpstat"],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         procs.append(node)
-        for port, path in ((cport, "/-/ready"), (aport, "/-/ready"), (nport, "/metrics")):
-            wait_http(port, path, 120)
+        daemons["node_exporter"] = (node, nport)
+        for name, (_, port) in daemons.items():
+            wait_http(port, "/metrics" if name == "node_exporter" else "/-/ready", 120)
         # The attribution daemon's first collection did the full first walk; its log line says how long.
         first_attr = None
         for line in attrib.stderr:
@@ -124,15 +173,20 @@ def bench_size(n, rounds, seconds, with_p=True):
                 break
         tables = "/proc/net/tcp /proc/net/tcp6 /proc/net/udp /proc/net/udp6"
         contenders = [
-            ("cat /proc/net/{tcp,tcp6,udp,udp6} (floor)", lambda: run_cmd(f"cat {tables} > /dev/null")),
+            (FLOOR, lambda: run_cmd(f"{floor} 1 > /dev/null")),
+            ("cat /proc/net/{tcp,tcp6,udp,udp6} (procfs floor)", lambda: run_cmd(f"cat {tables} > /dev/null")),
             ("ss -tanu", lambda: run_cmd("ss -tanu > /dev/null")),
             ("netstat -tanu", lambda: run_cmd("netstat -tanu > /dev/null")),
-            ("node_exporter scrape (tcpstat)", lambda: http_get(nport, "/metrics")),
-            ("connmon /metrics (max-age 0)", lambda: http_get(cport, "/metrics")),
-            ("connmon /snapshot", lambda: http_get(cport, "/snapshot")),
+            (NODE, lambda: http_get(nport, "/metrics")),
+            (CONNMON_METRICS, lambda: http_get(cport, "/metrics")),
+            ("connmon /metrics, procfs source", lambda: http_get(pport, "/metrics")),
+            ("connmon /snapshot (netlink)", lambda: http_get(cport, "/snapshot")),
+            (LIST_TLN, lambda: run_cmd(f"{CONNMON} list -tln > /dev/null")),
             ("connmon list -tuan (JVM start included)", lambda: run_cmd(f"{CONNMON} list -tuan > /dev/null")),
             ("connmon /metrics with attribution", lambda: http_get(aport, "/metrics")),
         ]
+        if bport:
+            contenders.append(("connmon /metrics (netlink), before (--baseline)", lambda: http_get(bport, "/metrics")))
         if with_p:  # a minute each at 300,000 sockets: only up to --p-max
             contenders += [
                 ("netstat -tanup", lambda: run_cmd("netstat -tanup > /dev/null")),
@@ -146,9 +200,8 @@ def bench_size(n, rounds, seconds, with_p=True):
             order = contenders[r % len(contenders):] + contenders[:r % len(contenders)]
             for name, fn in order:
                 times[name].append(timed(fn))
-        rss = {"connmon": peak_rss_mib(connmon.pid), "connmon with attribution": peak_rss_mib(attrib.pid),
-               "node_exporter": peak_rss_mib(node.pid)}
-        return times, rss, first_attr
+        rss = {name: peak_rss_mib(p.pid) for name, (p, _) in daemons.items()}
+        return times, rss, first_attr, (load_before, loadavg())
     finally:
         for p in reversed(procs):
             p.terminate()
@@ -167,17 +220,20 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="10000,100000")
     ap.add_argument("--rounds", type=int, default=7)
-    ap.add_argument("--p-max", type=int, default=100000,
+    ap.add_argument("--baseline", help="a directory with bin/connmon and its jar of an earlier build, run beside")
+    ap.add_argument("--p-max", type=int, default=0,
                     help="largest socket count at which netstat -p and ss -p run (they take a minute at 300k)")
     ap.add_argument("--markdown", default=os.path.join(ROOT, "docs/performance-macro.md"))
     ap.add_argument("--plot", default=os.path.join(ROOT, "docs/performance.png"))
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
+    raise_file_limit()
+    floor = build_floor()
     results = {}
     for n in sizes:
         print(f"# {n} sockets", file=sys.stderr, flush=True)
         try:
-            results[n] = bench_size(n, args.rounds, seconds=3600, with_p=n <= args.p_max)
+            results[n] = bench_size(n, args.rounds, 1800, floor, args.baseline, with_p=n <= args.p_max)
         except Exception as e:  # one size failing (a daemon dying, say) must not lose the others
             print(f"# {n} sockets failed: {e!r}", file=sys.stderr, flush=True)
             results[n] = e
@@ -191,15 +247,17 @@ def main():
     out.append(f"Measured {time.strftime('%Y-%m-%d')} on {os.cpu_count()} cores ({cpu}), kernel "
                f"{os.uname().release}, {subprocess.run(['java', '-version'], capture_output=True, text=True).stderr.splitlines()[0]}; "
                f"{args.rounds} rounds per contender, alternating; median and min-max.\n")
-    out.append(f"Command: `python3 bench/macro.py --sizes {args.sizes} --rounds {args.rounds}`\n")
+    out.append(f"Command: `python3 bench/macro.py --sizes {args.sizes} --rounds {args.rounds}"
+               + (" --baseline DIR" if args.baseline else "") + "`\n")
     for n in sizes:
         if isinstance(results[n], Exception):
             out.append(f"\n### {n:,} TCP sockets held\n\nFailed: `{results[n]!r}`\n")
             continue
-        times, rss, first_attr = results[n]
-        floor = statistics.median(times["cat /proc/net/{tcp,tcp6,udp,udp6} (floor)"])
-        node = statistics.median(times["node_exporter scrape (tcpstat)"])
+        times, rss, first_attr, load = results[n]
+        floor = statistics.median(times[FLOOR])
+        node = statistics.median(times[NODE])
         out.append(f"\n### {n:,} TCP sockets held (plus listeners and UDP)\n")
+        out.append(f"Load average (1, 5, 15 min) before: {load[0]}; after: {load[1]}.\n")
         out.append("| contender | median | min-max | / floor | / node_exporter |")
         out.append("| --- | --- | --- | --- | --- |")
         for name, ts in times.items():
@@ -222,7 +280,9 @@ def main():
     sizes = [n for n in sizes if not isinstance(results[n], Exception)]
     if not sizes:
         return
-    names = [k for k in results[sizes[0]][0].keys() if all(k in results[n][0] for n in sizes)]
+    plotted = (FLOOR, "cat /proc/net/{tcp,tcp6,udp,udp6} (procfs floor)", "ss -tanu", NODE, CONNMON_METRICS,
+               "connmon /metrics, procfs source", "connmon /metrics (netlink), before (--baseline)", LIST_TLN)
+    names = [k for k in plotted if all(k in results[n][0] for n in sizes)]
     with open(data, "w") as f:
         for n in sizes:
             f.write(f"{n} " + " ".join(f"{statistics.median(results[n][0][k]):.6f}" for k in names) + "\n")

@@ -156,10 +156,18 @@ public final class NetstatTable {
 
     private static final String[] TIMERS = {"off", "on", "keepalive", "timewait", "probe"};
 
+    /**
+     * netstat's name of a timer code: 0 {@code off}, 1 {@code on} (retransmit), 2 {@code keepalive}, 3
+     * {@code timewait}, 4 {@code probe} (zero-window probe), any other {@code unkn-N}.
+     */
+    static String timerName(int code) {
+        return code >= 0 && code < TIMERS.length ? TIMERS[code] : "unkn-" + code;
+    }
+
     /** netstat -o's Timer column: {@code keepalive (7186.87/0/0)}, kind, seconds left, retransmits. */
     static String timer(SocketRecord r) {
         int t = r.timerActive();
-        String name = t >= 0 && t < TIMERS.length ? TIMERS[t] : "unkn-" + t;
+        String name = timerName(t);
         double seconds = r.expiresMillis() >= 0 ? r.expiresMillis() / 1000.0 : r.timerJiffies() / 100.0;
         if (t == 0) {
             seconds = 0;

@@ -130,7 +130,7 @@ public final class SnapshotJson {
             g.writeBooleanField("dualStack", true);
         }
         if (r.timerActive() != 0) { // procfs gives clock ticks (USER_HZ, 100 a second), netlink milliseconds
-            g.writeNumberField("timer", r.timerActive());
+            g.writeStringField("timer", NetstatTable.timerName(r.timerActive()));
             g.writeNumberField("expiresMs", r.expiresMillis() >= 0 ? r.expiresMillis() : r.timerJiffies() * 10);
         }
         TcpInfo info = r.tcpInfo();

@@ -7,6 +7,7 @@ import io.connmon.parser.model.Endpoint;
 import io.connmon.parser.model.Family;
 import io.connmon.parser.model.LongIntMap;
 import io.connmon.parser.model.Protocol;
+import io.connmon.parser.model.SocketCursor;
 import io.connmon.parser.model.SocketRecord;
 import io.connmon.parser.model.SocketState;
 
@@ -84,11 +85,15 @@ final class SocketSummary {
         boolean[] listenPort = new boolean[65536];
         Map<Endpoint, Listener> tcpListeners = new LinkedHashMap<>();
         Map<Endpoint, Listener> udpListeners = new LinkedHashMap<>();
-        for (SocketRecord r : sockets) {
-            counts[r.protocol().ordinal()][r.family().ordinal()][r.state().ordinal()]++;
-            boolean listening = r.state() == SocketState.LISTEN
-                    || r.state() == SocketState.UNCONN && r.localPort() != 0;
+        // The cursor reads a compact list's columns: no record per socket but for listeners.
+        for (SocketCursor c = SocketCursor.over(sockets); c.next(); ) {
+            Protocol protocol = c.protocol();
+            SocketState state = c.state();
+            counts[protocol.ordinal()][c.family().ordinal()][state.ordinal()]++;
+            boolean listening = state == SocketState.LISTEN
+                    || state == SocketState.UNCONN && c.localPort() != 0;
             if (listening) {
+                SocketRecord r = c.record();
                 Map<Endpoint, Listener> m = r.protocol() == Protocol.TCP ? tcpListeners : udpListeners;
                 Listener l = m.computeIfAbsent(r.local(), e -> new Listener(r.protocol(), e));
                 l.sockets++;
@@ -104,8 +109,8 @@ final class SocketSummary {
                     l.acceptQueue += r.receiveQueue();
                 }
             } else {
-                sendQueueBytes[r.protocol().ordinal()] += r.sendQueue();
-                receiveQueueBytes[r.protocol().ordinal()] += r.receiveQueue();
+                sendQueueBytes[protocol.ordinal()] += c.sendQueue();
+                receiveQueueBytes[protocol.ordinal()] += c.receiveQueue();
             }
         }
         if (memory != null) {
@@ -139,8 +144,12 @@ final class SocketSummary {
         // and port in one long; an IPv6 one a 64-bit mix of its 144 bits (a collision would take billions).
         LongIntMap perDestination = new LongIntMap(1024);
         int max = 0;
-        SocketRecord busiest = null;
-        for (SocketRecord r : sockets) {
+        int busiest = -1; // its index; its remote end in the locals below
+        Family busiestFamily = null;
+        long busiestHigh = 0;
+        long busiestLow = 0;
+        int busiestPort = 0;
+        for (SocketCursor r = SocketCursor.over(sockets); r.next(); ) {
             if (r.protocol() != Protocol.TCP) {
                 continue;
             }
@@ -148,18 +157,28 @@ final class SocketSummary {
             if (ephemeral != null && ephemeral.contains(localPort)) {
                 used.set(localPort);
             }
-            if (r.state() == SocketState.LISTEN) {
+            SocketState state = r.state();
+            if (state == SocketState.LISTEN) {
                 continue;
             }
             if (listenPort[localPort]) {
-                row(inRow, inRows, localPort)[r.state().ordinal()]++;
+                row(inRow, inRows, localPort)[state.ordinal()]++;
             } else {
-                row(outRow, outRows, r.remotePort())[r.state().ordinal()]++;
+                row(outRow, outRows, r.remotePort())[state.ordinal()]++;
                 if (ephemeral != null && ephemeral.contains(localPort)) {
-                    int n = perDestination.increment(destinationKey(r));
-                    if (n > max || n == max && before(r, busiest)) {
+                    Family family = r.family();
+                    long high = r.remoteHigh();
+                    long low = r.remoteLow();
+                    int port = r.remotePort();
+                    int n = perDestination.increment(destinationKey(family, high, low, port));
+                    if (n > max || n == max && (busiest < 0
+                            || before(family, high, low, port, busiestFamily, busiestHigh, busiestLow, busiestPort))) {
                         max = n;
-                        busiest = r;
+                        busiest = r.index();
+                        busiestFamily = family;
+                        busiestHigh = high;
+                        busiestLow = low;
+                        busiestPort = port;
                     }
                 }
             }
@@ -180,7 +199,7 @@ final class SocketSummary {
         ephemeralRange = ephemeral;
         ephemeralUsed = used.cardinality();
         ephemeralMaxPerDestination = max;
-        ephemeralBusiestDestination = busiest == null ? null : busiest.remote();
+        ephemeralBusiestDestination = busiest < 0 ? null : sockets.get(busiest).remote();
 
         Map<String, long[]> perProcess = new HashMap<>();
         if (owners.enabled()) {
@@ -196,29 +215,26 @@ final class SocketSummary {
         byProcess = cappedByName(perProcess, config.processesMax());
     }
 
-    private static long destinationKey(SocketRecord r) {
-        if (r.family() == Family.IPV4) {
-            return 1L << 62 | r.remoteLow() << 16 | r.remotePort();
+    private static long destinationKey(Family family, long remoteHigh, long remoteLow, int remotePort) {
+        if (family == Family.IPV4) {
+            return 1L << 62 | remoteLow << 16 | remotePort;
         }
-        long h = r.remoteHigh() * 0x9E3779B97F4A7C15L;
-        h = (h ^ (h >>> 29) ^ r.remoteLow()) * 0xBF58476D1CE4E5B9L;
-        h = (h ^ (h >>> 32) ^ r.remotePort()) * 0x94D049BB133111EBL;
+        long h = remoteHigh * 0x9E3779B97F4A7C15L;
+        h = (h ^ (h >>> 29) ^ remoteLow) * 0xBF58476D1CE4E5B9L;
+        h = (h ^ (h >>> 32) ^ remotePort) * 0x94D049BB133111EBL;
         return (h ^ (h >>> 31)) | Long.MIN_VALUE; // never 0, never an IPv4 key
     }
 
     /** Ties between destinations go to the lower address, then port: IPv4 first, unsigned order. */
-    private static boolean before(SocketRecord a, SocketRecord b) {
-        if (b == null) {
-            return true;
+    private static boolean before(Family af, long ah, long al, int ap, Family bf, long bh, long bl, int bp) {
+        if (af != bf) {
+            return af == Family.IPV4;
         }
-        if (a.family() != b.family()) {
-            return a.family() == Family.IPV4;
-        }
-        int c = Long.compareUnsigned(a.remoteHigh(), b.remoteHigh());
+        int c = Long.compareUnsigned(ah, bh);
         if (c == 0) {
-            c = Long.compareUnsigned(a.remoteLow(), b.remoteLow());
+            c = Long.compareUnsigned(al, bl);
         }
-        return c < 0 || c == 0 && a.remotePort() < b.remotePort();
+        return c < 0 || c == 0 && ap < bp;
     }
 
     private static long[] row(int[] index, List<long[]> rows, int port) {

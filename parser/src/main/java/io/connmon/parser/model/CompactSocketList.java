@@ -12,8 +12,9 @@ import java.util.function.Consumer;
  * {@link #get(int)}.
  *
  * <p>A host with 300,000 sockets holds two tables while a collection runs (the one served and the one being
- * read). As objects a socket costs about 125 bytes; here an IPv4 one costs 58 and an IPv6 one 82, with no
- * per-socket object for the collector to trace. The records a reader or renderer gets are short-lived values.
+ * read). As objects a socket costs about 125 bytes; here an IPv4 one from sock_diag costs about 40 and an IPv6
+ * one 72, with no per-socket object for the collector to trace. The records a reader or renderer gets are
+ * short-lived values; {@link SocketCursor} reads the columns without them.
  *
  * <pre>{@code
  * CompactSocketList.Builder b = new CompactSocketList.Builder(1024);
@@ -153,19 +154,109 @@ public final class CompactSocketList extends AbstractList<SocketRecord> implemen
         return segments[s].get(index - starts[s], netns[s]);
     }
 
+    /** A cursor over the columns, before the first socket; see {@link SocketCursor#over}. */
+    SocketCursor cursor() {
+        return new Cursor();
+    }
+
+    private final class Cursor extends SocketCursor {
+        private int seg;
+        private int row = -1;
+        private int index = -1;
+        private Builder b = segments.length > 0 ? segments[0] : null;
+
+        @Override
+        public boolean next() {
+            if (b == null) {
+                return false;
+            }
+            if (++row >= b.size) {
+                if (++seg >= segments.length) {
+                    b = null;
+                    return false;
+                }
+                b = segments[seg];
+                row = 0;
+            }
+            index++;
+            return true;
+        }
+
+        @Override
+        public int index() {
+            return index;
+        }
+
+        @Override
+        public Protocol protocol() {
+            return (b.kind[row] & 1) == 0 ? Protocol.TCP : Protocol.UDP;
+        }
+
+        @Override
+        public Family family() {
+            return (b.kind[row] & 2) == 0 ? Family.IPV4 : Family.IPV6;
+        }
+
+        @Override
+        public SocketState state() {
+            return STATES[(b.kind[row] >>> 2) & 0x1F];
+        }
+
+        @Override
+        public int localPort() {
+            return b.ports[row] >>> 16;
+        }
+
+        @Override
+        public int remotePort() {
+            return b.ports[row] & 0xFFFF;
+        }
+
+        @Override
+        public long remoteHigh() {
+            return (b.kind[row] & 2) == 0 ? 0 : b.remoteHigh[row];
+        }
+
+        @Override
+        public long remoteLow() {
+            return (b.kind[row] & 2) == 0 ? b.remote4[row] & 0xFFFFFFFFL : b.remoteLow[row];
+        }
+
+        @Override
+        public long sendQueue() {
+            return b.sendQueue.get(row);
+        }
+
+        @Override
+        public long receiveQueue() {
+            return b.receiveQueue.get(row);
+        }
+
+        @Override
+        public SocketRecord record() {
+            return b.get(row);
+        }
+    }
+
     /**
      * Collects sockets into columns; it is a {@code Consumer<SocketRecord>}, so a reader can fill it directly,
      * and a binary source appends primitives with {@link #append} without making a record per socket.
-     * Rows of any protocol and family may be mixed; IPv4 rows keep their addresses in ints. The columns only
-     * sock_diag fills (cookie, cgroup id, expiry, tcp_info) are allocated with the first row that has them.
+     * Rows of any protocol and family may be mixed; IPv4 rows keep their addresses in ints. Queues, inode,
+     * timer, cookie and expiry are kept in 32 bits a row while every value of a column fits (the kernel's fields
+     * are 32 bits but for the cookie, kept as an offset from the first), and widen to 64 bits at the first value
+     * that does not; uid, cgroup id and retransmits, which take few distinct values, are kept as one-byte codes
+     * into a table of up to 256 values (then as a 32/64-bit column). The columns only sock_diag fills (cookie,
+     * cgroup id, expiry, tcp_info) are allocated with the first row that has them, and a timer in clock ticks
+     * that is the expiry in milliseconds divided by 10 (as sock_diag's are) is not stored twice.
      */
     public static final class Builder implements Consumer<SocketRecord> {
         private static final int INFO = 6; // longs per row of tcp_info
+        private static final int JIFFIES_DERIVED = 8; // flags bit: timerJiffies is expires / 10
 
         private int size;
         private boolean sealed;
         private byte[] kind; // protocol bit 0, family bit 1, state ordinal bits 2..6
-        private byte[] flags; // v6only + 1 in bits 0..1 (0 unknown), tcp_info present bit 2
+        private byte[] flags; // v6only + 1 in bits 0..1 (0 unknown), tcp_info present bit 2, JIFFIES_DERIVED
         private int[] local4;
         private int[] remote4;
         private long[] localHigh; // allocated with the first IPv6 row
@@ -173,16 +264,16 @@ public final class CompactSocketList extends AbstractList<SocketRecord> implemen
         private long[] remoteHigh;
         private long[] remoteLow;
         private int[] ports; // local << 16 | remote
-        private long[] sendQueue;
-        private long[] receiveQueue;
-        private int[] uid; // unsigned; -1 unknown
-        private long[] inode;
+        private final Column sendQueue;
+        private final Column receiveQueue;
+        private final Dict uid; // -1 unknown
+        private final Column inode;
         private byte[] timer;
-        private long[] timerJiffies;
-        private long[] retransmits;
-        private long[] cookie; // allocated with the first row that has one; 0 unknown
-        private long[] cgroupId; // likewise
-        private long[] expires; // likewise; -1 unknown
+        private Column timerJiffies; // allocated with the first row whose ticks are not expires / 10
+        private final Dict retransmits;
+        private Column cookie; // allocated with the first row that has one; 0 unknown
+        private Dict cgroupId; // likewise
+        private Column expires; // likewise; -1 unknown
         private long[] info; // INFO longs per row, allocated with the first tcp_info
         private int[] netnsRow; // a row's own namespace index, allocated with the first record that has one
 
@@ -194,13 +285,12 @@ public final class CompactSocketList extends AbstractList<SocketRecord> implemen
             local4 = new int[n];
             remote4 = new int[n];
             ports = new int[n];
-            sendQueue = new long[n];
-            receiveQueue = new long[n];
-            uid = new int[n];
-            inode = new long[n];
+            sendQueue = new Column(n, 0);
+            receiveQueue = new Column(n, 0);
+            uid = new Dict(n);
+            inode = new Column(n, 0);
             timer = new byte[n];
-            timerJiffies = new long[n];
-            retransmits = new long[n];
+            retransmits = new Dict(n);
         }
 
         /** Sockets added so far. */
@@ -282,31 +372,40 @@ public final class CompactSocketList extends AbstractList<SocketRecord> implemen
                 remote4[i] = (int) remoteLow;
             }
             ports[i] = localPort << 16 | remotePort;
-            this.sendQueue[i] = sendQueue;
-            this.receiveQueue[i] = receiveQueue;
-            this.uid[i] = uid < 0 || uid > 0xFFFFFFFEL ? -1 : (int) uid;
-            this.inode[i] = inode;
+            this.sendQueue.set(i, sendQueue);
+            this.receiveQueue.set(i, receiveQueue);
+            this.uid.set(i, uid < 0 || uid > 0xFFFFFFFEL ? -1 : uid);
+            this.inode.set(i, inode);
             timer[i] = (byte) timerActive;
-            this.timerJiffies[i] = timerJiffies;
-            this.retransmits[i] = retransmits;
+            this.retransmits.set(i, retransmits);
             if (cookie != 0 || this.cookie != null) {
                 if (this.cookie == null) {
-                    this.cookie = new long[kind.length];
+                    this.cookie = new Column(kind.length, cookie);
+                    this.cookie.fill(0, i, 0);
                 }
-                this.cookie[i] = cookie;
+                this.cookie.set(i, cookie);
             }
             if (cgroupId != 0 || this.cgroupId != null) {
                 if (this.cgroupId == null) {
-                    this.cgroupId = new long[kind.length];
+                    this.cgroupId = new Dict(kind.length);
+                    this.cgroupId.fill(0, i, 0);
                 }
-                this.cgroupId[i] = cgroupId;
+                this.cgroupId.set(i, cgroupId);
             }
             if (expiresMillis != -1 || expires != null) {
                 if (expires == null) {
-                    expires = new long[kind.length];
-                    Arrays.fill(expires, 0, i, -1);
+                    expires = new Column(kind.length, 0);
+                    expires.fill(0, i, -1);
                 }
-                expires[i] = expiresMillis;
+                expires.set(i, expiresMillis);
+            }
+            if (expiresMillis >= 0 && timerJiffies == expiresMillis / 10) {
+                flags[i] |= JIFFIES_DERIVED;
+            } else {
+                if (this.timerJiffies == null) {
+                    this.timerJiffies = new Column(kind.length, 0); // rows before it derive theirs
+                }
+                this.timerJiffies.set(i, timerJiffies);
             }
             return i;
         }
@@ -340,19 +439,20 @@ public final class CompactSocketList extends AbstractList<SocketRecord> implemen
             if (sealed) {
                 throw new IllegalStateException("builder already made into a list");
             }
-            LongIntMap byCookie = null;
-            LongIntMap byInode = null;
+            LongSet byCookie = null;
+            LongSet byInode = null;
             LongIntMap byTuple = null;
             int out = 0;
             for (int i = 0; i < size; i++) {
-                long c = cookie == null ? 0 : cookie[i];
+                long c = cookie == null ? 0 : cookie.get(i);
+                long ino;
                 boolean duplicate;
                 if (c != 0) {
-                    byCookie = byCookie == null ? new LongIntMap(size) : byCookie;
-                    duplicate = !byCookie.putIfAbsent(c, out);
-                } else if (inode[i] != 0) {
-                    byInode = byInode == null ? new LongIntMap(size) : byInode;
-                    duplicate = !byInode.putIfAbsent(inode[i], out);
+                    byCookie = byCookie == null ? new LongSet(size) : byCookie;
+                    duplicate = !byCookie.add(c);
+                } else if ((ino = inode.get(i)) != 0) {
+                    byInode = byInode == null ? new LongSet(size) : byInode;
+                    duplicate = !byInode.add(ino);
                 } else {
                     byTuple = byTuple == null ? new LongIntMap(1024) : byTuple;
                     long key = tupleKey(i);
@@ -411,21 +511,23 @@ public final class CompactSocketList extends AbstractList<SocketRecord> implemen
                 remoteLow[to] = remoteLow[from];
             }
             ports[to] = ports[from];
-            sendQueue[to] = sendQueue[from];
-            receiveQueue[to] = receiveQueue[from];
-            uid[to] = uid[from];
-            inode[to] = inode[from];
+            sendQueue.move(from, to);
+            receiveQueue.move(from, to);
+            uid.move(from, to);
+            inode.move(from, to);
             timer[to] = timer[from];
-            timerJiffies[to] = timerJiffies[from];
-            retransmits[to] = retransmits[from];
+            if (timerJiffies != null) {
+                timerJiffies.move(from, to);
+            }
+            retransmits.move(from, to);
             if (cookie != null) {
-                cookie[to] = cookie[from];
+                cookie.move(from, to);
             }
             if (cgroupId != null) {
-                cgroupId[to] = cgroupId[from];
+                cgroupId.move(from, to);
             }
             if (expires != null) {
-                expires[to] = expires[from];
+                expires.move(from, to);
             }
             if (info != null) {
                 System.arraycopy(info, from * INFO, info, to * INFO, INFO);
@@ -448,21 +550,23 @@ public final class CompactSocketList extends AbstractList<SocketRecord> implemen
                 remoteLow = Arrays.copyOf(remoteLow, n);
             }
             ports = Arrays.copyOf(ports, n);
-            sendQueue = Arrays.copyOf(sendQueue, n);
-            receiveQueue = Arrays.copyOf(receiveQueue, n);
-            uid = Arrays.copyOf(uid, n);
-            inode = Arrays.copyOf(inode, n);
+            sendQueue.grow(n);
+            receiveQueue.grow(n);
+            uid.grow(n);
+            inode.grow(n);
             timer = Arrays.copyOf(timer, n);
-            timerJiffies = Arrays.copyOf(timerJiffies, n);
-            retransmits = Arrays.copyOf(retransmits, n);
+            if (timerJiffies != null) {
+                timerJiffies.grow(n);
+            }
+            retransmits.grow(n);
             if (cookie != null) {
-                cookie = Arrays.copyOf(cookie, n);
+                cookie.grow(n);
             }
             if (cgroupId != null) {
-                cgroupId = Arrays.copyOf(cgroupId, n);
+                cgroupId.grow(n);
             }
             if (expires != null) {
-                expires = Arrays.copyOf(expires, n);
+                expires.grow(n);
             }
             if (info != null) {
                 info = Arrays.copyOf(info, n * INFO);
@@ -484,12 +588,13 @@ public final class CompactSocketList extends AbstractList<SocketRecord> implemen
             boolean v6 = (k & 2) != 0;
             SocketState state = STATES[(k >>> 2) & 0x1F];
             int p = ports[i];
-            long u = uid[i] == -1 ? -1 : Integer.toUnsignedLong(uid[i]);
+            long u = uid.get(i);
             int f = flags[i];
             int v6Only = (f & 3) - 1;
-            long c = cookie == null ? 0 : cookie[i];
-            long cg = cgroupId == null ? 0 : cgroupId[i];
-            long ex = expires == null ? -1 : expires[i];
+            long c = cookie == null ? 0 : cookie.get(i);
+            long cg = cgroupId == null ? 0 : cgroupId.get(i);
+            long ex = expires == null ? -1 : expires.get(i);
+            long tj = (f & JIFFIES_DERIVED) != 0 ? ex / 10 : timerJiffies.get(i);
             TcpInfo t = null;
             if ((f & 4) != 0) {
                 int at = i * INFO;
@@ -497,12 +602,187 @@ public final class CompactSocketList extends AbstractList<SocketRecord> implemen
             }
             if (v6) {
                 return new SocketRecord(protocol, Family.IPV6, state, localHigh[i], localLow[i], p >>> 16,
-                        remoteHigh[i], remoteLow[i], p & 0xFFFF, sendQueue[i], receiveQueue[i], u, inode[i],
-                        timer[i] & 0xFF, timerJiffies[i], retransmits[i], c, cg, v6Only, ex, t, ns);
+                        remoteHigh[i], remoteLow[i], p & 0xFFFF, sendQueue.get(i), receiveQueue.get(i), u,
+                        inode.get(i), timer[i] & 0xFF, tj, retransmits.get(i), c, cg, v6Only, ex, t, ns);
             }
             return new SocketRecord(protocol, Family.IPV4, state, 0, local4[i] & 0xFFFFFFFFL, p >>> 16,
-                    0, remote4[i] & 0xFFFFFFFFL, p & 0xFFFF, sendQueue[i], receiveQueue[i], u, inode[i],
-                    timer[i] & 0xFF, timerJiffies[i], retransmits[i], c, cg, v6Only, ex, t, ns);
+                    0, remote4[i] & 0xFFFFFFFFL, p & 0xFFFF, sendQueue.get(i), receiveQueue.get(i), u,
+                    inode.get(i), timer[i] & 0xFF, tj, retransmits.get(i), c, cg, v6Only, ex, t, ns);
+        }
+    }
+
+    /**
+     * A column of longs kept as 32-bit offsets from a base while every value fits, widened to 64 bits at the
+     * first value that does not.
+     */
+    static final class Column {
+        private final long base;
+        private int[] narrow;
+        private long[] wide;
+
+        Column(int capacity, long base) {
+            this.base = base;
+            narrow = new int[capacity];
+        }
+
+        long get(int i) {
+            return wide != null ? wide[i] : base + narrow[i];
+        }
+
+        void set(int i, long v) {
+            if (wide != null) {
+                wide[i] = v;
+                return;
+            }
+            long d = v - base;
+            if (d == (int) d && ((v ^ base) >= 0 || (d ^ v) >= 0)) { // no overflow in v - base
+                narrow[i] = (int) d;
+            } else {
+                widen();
+                wide[i] = v;
+            }
+        }
+
+        void fill(int from, int to, long v) {
+            for (int i = from; i < to; i++) {
+                set(i, v);
+            }
+        }
+
+        void move(int from, int to) {
+            if (wide != null) {
+                wide[to] = wide[from];
+            } else {
+                narrow[to] = narrow[from];
+            }
+        }
+
+        void grow(int n) {
+            if (wide != null) {
+                wide = Arrays.copyOf(wide, n);
+            } else {
+                narrow = Arrays.copyOf(narrow, n);
+            }
+        }
+
+        private void widen() {
+            long[] w = new long[narrow.length];
+            for (int i = 0; i < w.length; i++) {
+                w[i] = base + narrow[i];
+            }
+            wide = w;
+            narrow = null;
+        }
+    }
+
+    /**
+     * A column of few distinct longs (uids, cgroup ids, retransmit counts): one byte a row, a code into a table
+     * of up to 256 values; at the 257th distinct value it becomes a {@link Column}.
+     */
+    static final class Dict {
+        private static final int SLOTS = 512; // hash slots for at most 256 values: always a free one
+        private byte[] codes;
+        private final long[] table = new long[256];
+        private int count;
+        private final long[] slotKeys = new long[SLOTS];
+        private final short[] slotCodes = new short[SLOTS]; // code + 1; 0 free
+        private Column column; // after 256 distinct values
+
+        Dict(int capacity) {
+            codes = new byte[capacity];
+        }
+
+        long get(int i) {
+            return column != null ? column.get(i) : table[codes[i] & 0xFF];
+        }
+
+        void set(int i, long v) {
+            if (column == null) {
+                int code = code(v);
+                if (code >= 0) {
+                    codes[i] = (byte) code;
+                    return;
+                }
+                widen();
+            }
+            column.set(i, v);
+        }
+
+        private int code(long v) {
+            long h = v * 0x9E3779B97F4A7C15L;
+            for (int s = (int) (h >>> 55) & (SLOTS - 1); ; s = (s + 1) & (SLOTS - 1)) {
+                int c = slotCodes[s];
+                if (c == 0) {
+                    if (count == table.length) {
+                        return -1;
+                    }
+                    table[count] = v;
+                    slotKeys[s] = v;
+                    slotCodes[s] = (short) (count + 1);
+                    return count++;
+                }
+                if (slotKeys[s] == v) {
+                    return c - 1;
+                }
+            }
+        }
+
+        void fill(int from, int to, long v) {
+            for (int i = from; i < to; i++) {
+                set(i, v);
+            }
+        }
+
+        void move(int from, int to) {
+            if (column != null) {
+                column.move(from, to);
+            } else {
+                codes[to] = codes[from];
+            }
+        }
+
+        void grow(int n) {
+            if (column != null) {
+                column.grow(n);
+            } else {
+                codes = Arrays.copyOf(codes, n);
+            }
+        }
+
+        private void widen() {
+            Column c = new Column(codes.length, 0);
+            for (int i = 0; i < codes.length; i++) {
+                c.set(i, table[codes[i] & 0xFF]);
+            }
+            column = c;
+            codes = null;
+        }
+    }
+
+    /** A set of non-zero longs (cookies, inodes) for finding duplicates: open addressing, 8 bytes a slot. */
+    static final class LongSet {
+        private final long[] slots;
+        private final int mask;
+
+        LongSet(int expected) {
+            int cap = Integer.highestOneBit(Math.max(16, expected + expected / 2)) << 1;
+            slots = new long[cap];
+            mask = cap - 1;
+        }
+
+        /** Adds {@code key} (not 0); false when it was there already. */
+        boolean add(long key) {
+            long h = key * 0x9E3779B97F4A7C15L;
+            for (int i = (int) (h ^ (h >>> 32)) & mask; ; i = (i + 1) & mask) {
+                long k = slots[i];
+                if (k == key) {
+                    return false;
+                }
+                if (k == 0) {
+                    slots[i] = key;
+                    return true;
+                }
+            }
         }
     }
 }

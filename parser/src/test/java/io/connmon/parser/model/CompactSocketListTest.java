@@ -72,4 +72,79 @@ class CompactSocketListTest {
         assertSame(list, table.sockets());
         assertEquals(0, CompactSocketList.copyOf(List.of()).size());
     }
+
+    @Test
+    void cursorReadsTheSameValuesAsTheRecords() {
+        List<SocketRecord> records = randomRecords(5_000, 11);
+        CompactSocketList.Builder a = new CompactSocketList.Builder(10);
+        CompactSocketList.Builder b = new CompactSocketList.Builder(10);
+        records.subList(0, 2_000).forEach(a);
+        records.subList(2_000, records.size()).forEach(b);
+        CompactSocketList compact = CompactSocketList.of(List.of(a, new CompactSocketList.Builder(1), b));
+        for (List<SocketRecord> list : List.of(records, compact)) {
+            SocketCursor c = SocketCursor.over(list);
+            int n = 0;
+            while (c.next()) {
+                SocketRecord r = records.get(n);
+                assertEquals(n, c.index());
+                assertEquals(r.protocol(), c.protocol());
+                assertEquals(r.family(), c.family());
+                assertEquals(r.state(), c.state());
+                assertEquals(r.localPort(), c.localPort());
+                assertEquals(r.remotePort(), c.remotePort());
+                assertEquals(r.remoteHigh(), c.remoteHigh());
+                assertEquals(r.remoteLow(), c.remoteLow());
+                assertEquals(r.sendQueue(), c.sendQueue());
+                assertEquals(r.receiveQueue(), c.receiveQueue());
+                assertEquals(r, c.record());
+                n++;
+            }
+            assertEquals(records.size(), n);
+            assertEquals(false, c.next(), "stays at the end");
+        }
+        assertEquals(false, SocketCursor.over(CompactSocketList.copyOf(List.of())).next());
+    }
+
+    @Test
+    void keepsSockDiagColumnsWhetherTheyFitThirtyTwoBitsOrNot() {
+        long[] cookies = {0, 5, 1L << 40, (1L << 40) + 7, -1, Long.MAX_VALUE, Long.MIN_VALUE, 3};
+        long[] cgroups = {1, 1, 0, 1L << 35, 1, 2, 1, 1};
+        long[] expires = {-1, 0, 1234, 4_000_000_000L, 7, 60_000, -1, 0};
+        long[] jiffies = {0, 0, 123, 400_000_000L, 5, 6_000, 99, 1};
+        CompactSocketList.Builder b = new CompactSocketList.Builder(2);
+        List<SocketRecord> expected = new ArrayList<>();
+        for (int i = 0; i < cookies.length; i++) {
+            SocketRecord r = new SocketRecord(Protocol.TCP, Family.IPV4, SocketState.ESTABLISHED, 0, 0x7F000001L,
+                    1000 + i, 0, 0x7F000001L, 80, i, 1L << 33, 1000, 0xFFFFFFF0L + i, 2, jiffies[i], i,
+                    cookies[i], cgroups[i], -1, expires[i], null);
+            expected.add(r);
+            b.accept(r);
+        }
+        assertEquals(expected, CompactSocketList.of(List.of(b)));
+    }
+
+    @Test
+    void keepsMoreThanTwoHundredFiftySixDistinctUidsAndCgroups() {
+        CompactSocketList.Builder b = new CompactSocketList.Builder(4);
+        List<SocketRecord> expected = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            long uid = i % 3 == 0 ? -1 : i < 500 ? i % 7 : 0xFFFFFFFEL - i; // few values, then many
+            SocketRecord r = new SocketRecord(Protocol.TCP, Family.IPV4, SocketState.ESTABLISHED, 0, 0x7F000001L,
+                    i % 65536, 0, 0x7F000001L, 80, 0, 0, uid, i + 1, 0, 0, i < 300 ? i % 4 : i, i + 1,
+                    i < 400 ? 1 : (1L << 40) + i, -1, 0, null);
+            expected.add(r);
+            b.accept(r);
+            if (i == 255 || i == 256) {
+                assertEquals(expected, CompactSocketList.of(List.of(copy(expected))), "around 256 values");
+            }
+        }
+        assertEquals(1, b.dropDuplicates() + 1);
+        assertEquals(expected, CompactSocketList.of(List.of(b)));
+    }
+
+    private static CompactSocketList.Builder copy(List<SocketRecord> records) {
+        CompactSocketList.Builder b = new CompactSocketList.Builder(1);
+        records.forEach(b);
+        return b;
+    }
 }
