@@ -34,7 +34,12 @@ awk '{
   else if (s=="SYN_RECV") s="SYN_RECV"; else if (s=="UNCONN") s="UNCONN";
   print $1, $5, $6, s }' "$work/ss.txt" | ours > "$work/ss"
 
-check "ss sees the expected $(wc -l < "$work/expected") socket pairs and states" diff -u "$work/expected" "$work/ss"
+# Every socket the holder made is in ss's view. ss may show more on the test's ports: a TIME_WAIT left by an
+# earlier process whose ephemeral port the kernel has since handed to one of our listeners (connmon must show
+# those too: the comparison below is exact).
+comm -23 "$work/expected" "$work/ss" > "$work/missing"
+check "ss sees the expected $(wc -l < "$work/expected") socket pairs and states" [ ! -s "$work/missing" ]
+[ -s "$work/missing" ] && sed 's/^/# missing in ss: /' "$work/missing"
 if diff -u "$work/ss" "$work/connmon" > "$work/diff"; then
   pass "connmon list --json gives the same socket pairs and states as ss -tanuH ($(wc -l < "$work/connmon") sockets)"
 else

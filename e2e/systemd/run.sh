@@ -364,7 +364,7 @@ peer_pid=$(in_ct -t 10 systemctl show -p MainPID --value connmon-peer.service 2>
 owner_of_peer() {
     in_ct -t 10 curl -s --max-time 10 "http://127.0.0.1:$PORT/snapshot?local_port=$PEER&state=listen" 2>/dev/null
 }
-attributed() { owner_of_peer | grep -q "\"pid\":$peer_pid,\"process\":\"java\",\"unit\":\"connmon-peer.service\""; }
+attributed() { owner_of_peer | grep -c "\"pid\":$peer_pid,\"process\":\"java\",\"unit\":\"connmon-peer.service\"" >/dev/null; }
 if wait_until 30 attributed; then
     ok "the service attributes root's listener on $PEER to pid $peer_pid (java, connmon-peer.service)"
 else
@@ -372,7 +372,7 @@ else
 fi
 metric_has_process() {
     in_ct -t 10 curl -s --max-time 10 "http://127.0.0.1:$PORT/metrics" 2>/dev/null \
-        | grep -qE "^connmon_listeners\\{address=\"[:f]*127\\.0\\.0\\.1\",port=\"$PEER\",process=\"java\",protocol=\"tcp\"\\} 1"
+        | grep -cE "^connmon_listeners\\{address=\"[:f]*127\\.0\\.0\\.1\",port=\"$PEER\",process=\"java\",protocol=\"tcp\"\\} 1" >/dev/null
 }
 check "connmon_listeners carries process=\"java\" for that listener" metric_has_process
 # Attribution asked for in /etc/default/connmon but without the drop-in's capabilities: it degrades to the
@@ -380,13 +380,13 @@ check "connmon_listeners carries process=\"java\" for that listener" metric_has_
 in_ct -t 10 sh -c 'echo CONNMON_ATTRIBUTION=on >> /etc/default/connmon'
 check "install.sh --no-attribution exits 0" run_install install4 --no-attribution
 check "the attribution drop-in is removed" ct_test ! -e /etc/systemd/system/connmon.service.d/10-attribution.conf
-unattributed() { owner_of_peer | grep -q '"pid":null'; }
+unattributed() { owner_of_peer | grep -c '"pid":null' >/dev/null; }
 if wait_until 30 unattributed; then
     ok "attribution on without the drop-in: root's listener is not attributed (pid null)"
 else
     notok "without the drop-in, root's listener is not attributed: $(owner_of_peer | head -c 600)"
 fi
-denied_logged() { in_ct -t 10 journalctl -u connmon.service --no-pager 2>/dev/null | grep -q 'attribution limited: without CAP_SYS_PTRACE'; }
+denied_logged() { in_ct -t 10 journalctl -u connmon.service --no-pager 2>/dev/null | grep -c 'attribution limited: without CAP_SYS_PTRACE' >/dev/null; }
 check "without the capabilities the log says attribution is limited" wait_until 20 denied_logged
 in_ct -t 20 systemctl stop connmon-peer.service >/dev/null 2>&1
 
@@ -408,15 +408,25 @@ if in_ct -t 20 ip netns add "$NS" && in_ct -t 20 ip -n "$NS" link set lo up; the
         in_ct -t 10 curl -s --max-time 10 "http://127.0.0.1:$PORT/snapshot?netns=$ns_inode&state=listen&local_port=$NSPEER" \
             2>/dev/null
     }
-    ns_seen() { ns_listener | grep -q "\"reader\":\"netlink\"" && ns_listener | grep -q "\"total\":1,"; }
+    ns_seen() { ns_listener | grep -c "\"reader\":\"netlink\"" >/dev/null && ns_listener | grep -c "\"total\":1," >/dev/null; }
     if wait_until 60 ns_seen; then
         ok "a namespace made after the start ($NS, inode $ns_inode) is read through netlink, its listener on $NSPEER seen"
     else
         journal_tail 10; notok "namespace $NS (inode $ns_inode) and its listener in /snapshot: $(ns_listener | head -c 600)"
     fi
-    ns_info() { in_ct -t 10 curl -s --max-time 10 "http://127.0.0.1:$PORT/metrics" 2>/dev/null \
-        | grep -q "^connmon_netns_info{.*netns=\"$ns_inode\""; }
-    check "connmon_netns_info names namespace $ns_inode" ns_info
+    # The whole answer first: grep -q stops reading at the first match, and under pipefail curl's write error
+    # would then fail the check.
+    ns_info() {
+        local m
+        m=$(in_ct -t 10 curl -s --max-time 10 "http://127.0.0.1:$PORT/metrics" 2>/dev/null)
+        grep -q "^connmon_netns_info{.*netns=\"$ns_inode\"" <<<"$m"
+    }
+    if wait_until 30 ns_info; then
+        ok "connmon_netns_info names namespace $ns_inode"
+    else
+        notok "connmon_netns_info names namespace $ns_inode: $(in_ct -t 10 curl -s --max-time 10 \
+            "http://127.0.0.1:$PORT/metrics" 2>/dev/null | grep '^connmon_netns_info' | head -c 600)"
+    fi
     in_ct -t 20 systemctl stop connmon-nspeer.service >/dev/null 2>&1
     in_ct -t 20 ip netns del "$NS"
 else
@@ -491,7 +501,7 @@ check "the package started connmon" wait_until 20 active
 t0=$SECONDS
 if wait_until 60 http_ok /-/ready; then ok "packaged connmon: /-/ready answers 200 on port $PORT (after $((SECONDS - t0)) s)"; else
     journal_tail 15; notok "packaged connmon: /-/ready answers 200 on port $PORT within 60 s"; fi
-scraped_up() { in_ct -t 10 curl -s --max-time 5 "http://127.0.0.1:$PORT/metrics" 2>/dev/null | grep -qx 'connmon_up 1.0'; }
+scraped_up() { in_ct -t 10 curl -s --max-time 5 "http://127.0.0.1:$PORT/metrics" 2>/dev/null | grep -cx 'connmon_up 1.0' >/dev/null; }
 check "packaged connmon is scraped: /metrics says connmon_up 1" scraped_up
 pid=$(prop MainPID)
 uid=$(in_ct -t 10 awk '/^Uid:/ { print $3 }' "/proc/$pid/status" 2>/dev/null)
@@ -527,7 +537,7 @@ capeff=$(in_ct -t 10 awk '/^CapEff:/ { print $2 }' "/proc/$pid/status" 2>/dev/nu
 # CAP_DAC_READ_SEARCH (bit 2) and CAP_SYS_PTRACE (bit 19).
 check "with the linked drop-in the service has exactly CAP_DAC_READ_SEARCH and CAP_SYS_PTRACE (CapEff ${capeff:-?})" \
     test "$capeff" = 0000000000080004
-attribution_metrics() { in_ct -t 10 curl -s --max-time 5 "http://127.0.0.1:$PORT/metrics" 2>/dev/null | grep -q '^connmon_attribution_complete '; }
+attribution_metrics() { in_ct -t 10 curl -s --max-time 5 "http://127.0.0.1:$PORT/metrics" 2>/dev/null | grep -c '^connmon_attribution_complete ' >/dev/null; }
 check "with the linked drop-in /metrics carries connmon_attribution_complete" wait_until 60 attribution_metrics
 in_ct -t 10 rm -f /etc/systemd/system/connmon.service.d/10-attribution.conf
 in_ct -t 10 rmdir /etc/systemd/system/connmon.service.d 2>/dev/null
