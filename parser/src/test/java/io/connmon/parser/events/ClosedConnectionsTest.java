@@ -70,4 +70,40 @@ class ClosedConnectionsTest {
         assertTrue(closedOf(c, ClosedConnections.OUTBOUND, 0) >= 100);
         assertEquals(0, c.last(5).size());
     }
+
+    @Test
+    void severalWritersAtOnceLoseNothing() throws Exception {
+        // one subscription per network namespace writes into the same instance from its own thread
+        ClosedConnections c = new ClosedConnections(64);
+        boolean[] in = new boolean[65536];
+        in[8080] = true;
+        c.inboundPorts(in);
+        int threads = 4;
+        int each = 20_000;
+        Thread[] writers = new Thread[threads];
+        for (int t = 0; t < threads; t++) {
+            int remoteBase = 1000 + t * 100;
+            writers[t] = new Thread(() -> {
+                for (int i = 0; i < each; i++) {
+                    c.closed(i, Family.IPV4, 0, LO, 8080, 0, LO, 40000 + i % 1000, i, 1, 2, 0, 100);
+                    c.closed(i, Family.IPV4, 0, LO, 40000 + i % 1000, 0, LO, remoteBase + i % 100, i, 1, 2, 0,
+                            100);
+                }
+            });
+        }
+        for (Thread w : writers) {
+            w.start();
+        }
+        for (Thread w : writers) {
+            w.join();
+        }
+        assertEquals(2L * threads * each, c.total());
+        assertEquals((long) threads * each, closedOf(c, ClosedConnections.INBOUND, 8080));
+        long outbound = 0;
+        for (int p = 1000; p < 1000 + threads * 100; p++) {
+            outbound += closedOf(c, ClosedConnections.OUTBOUND, p);
+        }
+        assertEquals((long) threads * each, outbound);
+        assertEquals(threads * 100 + 1, c.totals().keys().length, "one slot per key, none made twice");
+    }
 }

@@ -66,6 +66,26 @@ public final class DestroySubscription implements ConnectionEvents, AutoCloseabl
         }
     }
 
+    /**
+     * Opens a subscription in the namespace {@code ns} holds: its socket is made inside it (and made there again
+     * after a failure) and keeps receiving that namespace's events on the reading thread. The caller keeps
+     * {@code ns} open while the subscription runs. The kernel's drop count of such a socket is not in this
+     * process's {@code /proc/self/net/netlink}: {@link #lost()} counts one per ENOBUFS instead.
+     */
+    public static DestroySubscription openIn(NamespaceHandle ns, ClosedConnections sink, int receiveBufferBytes)
+            throws IOException {
+        if (receiveBufferBytes < 4096) {
+            throw new IllegalArgumentException("receive buffer of " + receiveBufferBytes + " bytes: 4096 or more");
+        }
+        try {
+            return new DestroySubscription(sink,
+                    () -> ns.inside(() -> new SockDiagSocket(TIMEOUT_MILLIS, TCP_GROUPS, receiveBufferBytes)),
+                    Clock.systemUTC());
+        } catch (LinkageError e) {
+            throw new IOException("JNA unavailable: " + e.getMessage(), e);
+        }
+    }
+
     /** Opens the channel now (so a refusal shows at once); events are queued by the kernel until {@link #start()}. */
     DestroySubscription(ClosedConnections sink, DiagChannel.Opener opener, Clock clock) throws IOException {
         this.sink = sink;

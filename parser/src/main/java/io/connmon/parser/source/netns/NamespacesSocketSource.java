@@ -14,6 +14,9 @@ import io.connmon.parser.source.SocketRequest;
 import io.connmon.parser.source.SocketSource;
 import io.connmon.parser.source.SourceException;
 import io.connmon.parser.source.SourceKind;
+import io.connmon.parser.events.ClosedConnections;
+import io.connmon.parser.events.ConnectionEvents;
+import io.connmon.parser.source.netlink.DestroySubscription;
 import io.connmon.parser.source.netlink.NamespaceHandle;
 import io.connmon.parser.source.netlink.NetlinkSocketSource;
 import io.connmon.parser.source.procfs.ProcfsSocketSource;
@@ -55,12 +58,19 @@ import java.util.function.Predicate;
  */
 public final class NamespacesSocketSource implements SocketSource {
 
+    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(
+            NamespacesSocketSource.class.getName());
+
     private final NetnsDiscovery discovery;
     private final SourceKind kind;
     private final Predicate<NetNamespace> include; // which to read
     private final Map<Long, Entry> entries = new HashMap<>();
     private String name = "netns";
     private long skippedTotal;
+    private NamespaceEvents events; // null until subscribed
+    private int eventsBuffer;
+    private final Map<Long, NamespaceEvents.Opener> followed = new HashMap<>(); // namespaces of the last collection
+    private boolean procfsEventsNoted;
 
     /** Reads every namespace found under {@code procRoot}, with names from {@code netnsDir}. */
     public NamespacesSocketSource(Path procRoot, Path netnsDir, SourceKind kind) {
@@ -96,6 +106,7 @@ public final class NamespacesSocketSource implements SocketSource {
     @Override
     public synchronized SocketTable collect(SocketRequest request) throws SourceException {
         List<NetnsDiscovery.Found> found = discovery.scan();
+        followed.clear();
         long ownKey = discovery.ownKey();
         found = ownFirst(found, ownKey);
         Map<Long, String> names = null; // read once per collection, when first needed
@@ -126,6 +137,14 @@ public final class NamespacesSocketSource implements SocketSource {
                     e.reader, e.readerReason, e.inodeNote, NetStats.EMPTY, null, at, 0, null);
             if (!include.test(base)) {
                 continue;
+            }
+            NamespaceEvents.Opener opener = eventsOpener(e);
+            if (opener != null) {
+                followed.put(f.key(), opener);
+            } else if (e.source != null && events != null && !procfsEventsNoted) {
+                procfsEventsNoted = true;
+                LOG.info("destroy events: namespace " + base.id() + " is read through " + e.reader
+                        + " (entering it needs CAP_SYS_ADMIN): its closed connections are not counted");
             }
             if (e.source == null) {
                 namespaces.add(skip(base, e.readerReason));
@@ -169,6 +188,9 @@ public final class NamespacesSocketSource implements SocketSource {
                     e.reader, e.readerReason, e.inodeNote, stats, rangeNote, at, list.size(), null));
             at += list.size();
         }
+        if (events != null) {
+            events.sync(followed); // before the handles of namespaces gone are closed
+        }
         for (Iterator<Map.Entry<Long, Entry>> it = entries.entrySet().iterator(); it.hasNext();) {
             Map.Entry<Long, Entry> me = it.next();
             if (!seen.contains(me.getKey())) {
@@ -194,6 +216,40 @@ public final class NamespacesSocketSource implements SocketSource {
         }
         return new SocketTable(name, CompactSocketList.concat(lists, idx), inputs,
                 knows == null ? SourceCapabilities.MINIMAL : knows, dropped, namespaces);
+    }
+
+    /**
+     * One destroy-event feed over the namespaces read through netlink: a subscription per namespace, opened inside
+     * it, all counted into one {@link ClosedConnections}. Namespaces are followed from the next collection on
+     * (added when found, closed when gone); those read through procfs have none (logged once).
+     */
+    @Override
+    public synchronized ConnectionEvents subscribeClosed(int closedMax, int receiveBufferBytes) throws IOException {
+        if (receiveBufferBytes < 4096) {
+            throw new IllegalArgumentException("receive buffer of " + receiveBufferBytes + " bytes: 4096 or more");
+        }
+        if (events != null) {
+            events.close();
+        }
+        eventsBuffer = receiveBufferBytes;
+        events = new NamespaceEvents(new ClosedConnections(closedMax));
+        procfsEventsNoted = false;
+        return events;
+    }
+
+    /** How to subscribe to the destroy events of the namespace {@code e} reads, or {@code null} for none. */
+    private NamespaceEvents.Opener eventsOpener(Entry e) {
+        if (events == null || !(e.source instanceof NetlinkSocketSource)) {
+            return null;
+        }
+        int buffer = eventsBuffer;
+        NamespaceHandle h = e.handle;
+        return sink -> {
+            DestroySubscription s = h == null ? DestroySubscription.open(sink, buffer)
+                    : DestroySubscription.openIn(h, sink, buffer);
+            s.start();
+            return s;
+        };
     }
 
     private NetNamespace skip(NetNamespace base, String why) {
@@ -275,6 +331,9 @@ public final class NamespacesSocketSource implements SocketSource {
 
     @Override
     public synchronized void close() {
+        if (events != null) {
+            events.close();
+        }
         for (Entry e : entries.values()) {
             e.close();
         }
