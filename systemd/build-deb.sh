@@ -9,9 +9,10 @@
 #
 # Contents: /usr/bin/connmon (bin/connmon, pointed at the jar), /usr/share/connmon/connmon.jar,
 # /lib/systemd/system/connmon.service (ExecStart=/usr/bin/connmon serve), /etc/default/connmon (a
-# conffile), /usr/share/connmon/connmon-attribution.conf (the attribution drop-in, shipped inactive:
-# see deploy/debian/README.Debian), the man page, copyright and changelog. The maintainer scripts
-# enable, start, restart and stop the service through deb-systemd-helper and deb-systemd-invoke.
+# conffile), /usr/share/connmon/connmon-attribution.conf and connmon-netns.conf (the attribution and
+# namespaces drop-ins, shipped inactive: see deploy/debian/README.Debian), the man page, copyright and
+# changelog. The maintainer scripts enable, start, restart and stop the service through deb-systemd-helper
+# and deb-systemd-invoke.
 # (The unit's Documentation= is a file: URL: "systemd-analyze verify" fails on a man: page where man-db is absent.)
 # Reproducible: file times and the changelog date come from SOURCE_DATE_EPOCH, else the last commit.
 set -euo pipefail
@@ -33,7 +34,7 @@ while [ $# -gt 0 ]; do
         --out) [ $# -ge 2 ] || die "--out needs a directory"; out=$2; shift 2 ;;
         --revision) [ $# -ge 2 ] || die "--revision needs a number"; revision=$2; shift 2 ;;
         --upstream-version) [ $# -ge 2 ] || die "--upstream-version needs a version"; upstream=$2; shift 2 ;;
-        -h|--help) sed -n '2,16s/^# \{0,1\}//p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,17s/^# \{0,1\}//p' "$0"; exit 0 ;;
         *) die "unknown argument: $1 (see --help)" ;;
     esac
 done
@@ -91,6 +92,7 @@ grep -q '^ExecStart=/usr/bin/connmon serve' "$root/lib/systemd/system/connmon.se
 chmod 0644 "$root/lib/systemd/system/connmon.service"
 install -m 0644 "$HERE/connmon.default" "$root/etc/default/connmon"
 install -m 0644 "$HERE/connmon-attribution.conf" "$root/usr/share/connmon/connmon-attribution.conf"
+install -m 0644 "$HERE/connmon-netns.conf" "$root/usr/share/connmon/connmon-netns.conf"
 
 sed "s/@YEAR@/$year/" "$DEB/copyright" >"$root/usr/share/doc/connmon/copyright"
 chmod 0644 "$root/usr/share/doc/connmon/copyright"

@@ -5,8 +5,9 @@
 #     scraping `connmon serve --attribution on` while e2e/sockets.py holds known sockets, except the panels
 #     listed in NEEDS_LATER with the reason;
 #   - the Debian package builds and lintian reports no error and no warning;
-#   - the Kubernetes kustomization renders (kubectl kustomize) and every object validates against the
-#     Kubernetes and prometheus-operator schemas with no unknown field (deploy/kubernetes/test);
+#   - every Kubernetes kustomization (default, base, attribution, netns) renders (kubectl kustomize) and every
+#     object validates against the Kubernetes and prometheus-operator schemas with no unknown field, the
+#     DaemonSet with exactly the capabilities its overlay needs (deploy/kubernetes/test/validate.mjs);
 #   - a fleet: Prometheus in agent mode scrapes connmon and remote-writes to a second Prometheus with the
 #     remote-write receiver on, where connmon_sockets is queried.
 # With CI=true a missing tool fails its check instead of being skipped.
@@ -91,9 +92,10 @@ if need dpkg-deb lintian; then
       rc=$?
       grep -v 'running with root privileges' "$work/lintian.out" | sed 's/^/# lintian: /'
       check "lintian reports no error and no warning" [ "$rc" -eq 0 ]
-      check "the package holds the launcher, jar, unit, conffile, copyright and changelog" bash -c "
+      check "the package holds the launcher, jar, unit, drop-ins, conffile, copyright and changelog" bash -c "
         dpkg-deb -c '$deb' | awk '{print \$6}' >'$work/deb.list'
         for f in ./usr/bin/connmon ./usr/share/connmon/connmon.jar ./lib/systemd/system/connmon.service \
+                 ./usr/share/connmon/connmon-attribution.conf ./usr/share/connmon/connmon-netns.conf \
                  ./etc/default/connmon ./usr/share/doc/connmon/copyright ./usr/share/doc/connmon/changelog.Debian.gz; do
           grep -qx \"\$f\" '$work/deb.list' || { echo \"# missing \$f\"; exit 1; }
         done"
@@ -118,21 +120,23 @@ if need kubectl node npm; then
     (cd "$kdir/test" && npm ci --no-audit --no-fund --loglevel=error) >"$work/npm.log" 2>&1 \
       || { sed 's/^/# /' "$work/npm.log"; fail "npm ci in deploy/kubernetes/test"; }
   fi
-  for k in "" attribution; do
-    name=deploy/kubernetes${k:+/$k}
-    if kubectl kustomize "$kdir${k:+/$k}" >"$work/k8s.yaml" 2>"$work/kustomize.err"; then
-      pass "kubectl kustomize $name renders $(grep -c '^kind:' "$work/k8s.yaml") objects"
-      if out=$(node "$kdir/test/validate.mjs" "$work/k8s.yaml" 2>&1); then
-        printf '%s\n' "$out" | sed 's/^/# /'
-        pass "$name: every object validates against its schema, with no unknown field; the DaemonSet keeps its policy"
-      else
-        printf '%s\n' "$out" | sed 's/^/# /'
-        fail "$name: the rendered objects validate against their schemas"
-      fi
+  # validate.mjs renders each overlay itself and holds each one's expected capabilities; --list fails when
+  # a kustomization under deploy/kubernetes has no expected policy there.
+  if overlays=$(node "$kdir/test/validate.mjs" --list 2>"$work/overlays.err"); then
+    pass "validate.mjs knows every kustomization under deploy/kubernetes: $(echo $overlays)"
+  else
+    fail "validate.mjs --list:"; sed 's/^/# /' "$work/overlays.err"
+  fi
+  for k in $overlays; do
+    if out=$(node "$kdir/test/validate.mjs" "$k" 2>&1); then
+      printf '%s\n' "$out" | sed 's/^/# /'
+      pass "overlay $k renders; every object validates against its schema, with no unknown field; the DaemonSet keeps its policy"
     else
-      fail "kubectl kustomize $name:"; sed 's/^/# /' "$work/kustomize.err"
+      printf '%s\n' "$out" | sed 's/^/# /'
+      fail "overlay $k: the rendered objects validate against their schemas and the overlay's policy"
     fi
   done
+  check "the netns overlay is among them" grep -qx netns <<<"$overlays"
   check "the default DaemonSet runs non-root without capabilities" \
     bash -c "kubectl kustomize '$kdir' 2>/dev/null | grep -q 'runAsNonRoot: true' && ! kubectl kustomize '$kdir' 2>/dev/null | grep -q 'add:'"
 fi

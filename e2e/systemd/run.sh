@@ -495,6 +495,8 @@ check "ExecStart is the packaged launcher (/usr/bin/connmon serve)" \
     in_ct -t 10 grep -qx 'ExecStart=/usr/bin/connmon serve' /lib/systemd/system/connmon.service
 check "launcher and jar installed (/usr/bin/connmon, /usr/share/connmon/connmon.jar)" \
     ct_test -x /usr/bin/connmon -a -f /usr/share/connmon/connmon.jar
+check "the attribution and netns drop-ins are shipped (/usr/share/connmon/connmon-{attribution,netns}.conf)" \
+    ct_test -f /usr/share/connmon/connmon-attribution.conf -a -f /usr/share/connmon/connmon-netns.conf
 check "/etc/default/connmon is a conffile" in_ct -t 10 sh -c "dpkg-query -W -f '\${Conffiles}' connmon | grep -q ' /etc/default/connmon '"
 check "the package enabled connmon" test "$(in_ct -t 10 systemctl is-enabled connmon.service 2>/dev/null)" = enabled
 check "the package started connmon" wait_until 20 active

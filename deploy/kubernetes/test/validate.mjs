@@ -1,18 +1,35 @@
-// Validates rendered Kubernetes objects (the output of `kubectl kustomize deploy/kubernetes`) offline:
+// Renders each kustomization of deploy/kubernetes (`kubectl kustomize`) and validates its objects offline:
 //   1. against the Kubernetes and prometheus-operator schemas (kubernetes-models, @kubernetes-models/...),
 //   2. for unknown fields, which those schemas let through: every key of every object must be a property
 //      of the model's type, recursively (read from the models' TypeScript declarations).
 //   3. the DaemonSet's promises (docs/deploy.md): node's network and pids, no privilege escalation, read-only
-//      root, every capability dropped but those attribution needs, /proc read-only, a memory limit, probes on
-//      /-/ready and /-/healthy, tolerating every taint.
-// Usage: node validate.mjs RENDERED.yaml...   Exits 1 and names each problem when one is found.
-import { readFileSync, existsSync } from "node:fs";
+//      root, every capability dropped but exactly those its overlay needs (OVERLAYS), uid 0 only to hold
+//      them, /proc read-only, a memory limit, probes on /-/ready and /-/healthy, tolerating every taint.
+// Usage: node validate.mjs [OVERLAY...]                 render and validate these overlays (default: all)
+//        node validate.mjs --overlay OVERLAY FILE.yaml...  validate objects already rendered from OVERLAY
+//        node validate.mjs --list                        print the overlays; fails if a kustomization under
+//                                                        deploy/kubernetes has no entry in OVERLAYS
+// Exits 1 and names each problem when one is found.
+import { readFileSync, existsSync, readdirSync } from "node:fs";
+import { execFileSync } from "node:child_process";
 import { dirname, resolve, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseAllDocuments } from "yaml";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const modules = join(here, "node_modules");
+const kustomizations = resolve(here, "..");
+
+// Overlay -> its directory under deploy/kubernetes and what its DaemonSet must hold: exactly these added
+// capabilities (every other one dropped; none means a non-root uid) and these environment variables.
+const OVERLAYS = {
+  default: { dir: ".", caps: [], env: {} },
+  base: { dir: "base", caps: [], env: {} },
+  // Reading other users' /proc/PID/fd (deploy/kubernetes/attribution/kustomization.yaml).
+  attribution: { dir: "attribution", caps: ["DAC_READ_SEARCH", "SYS_PTRACE"], env: { CONNMON_ATTRIBUTION: "on" } },
+  // Naming each namespace (/proc/PID/ns/net) and entering it with setns (deploy/kubernetes/netns/kustomization.yaml).
+  netns: { dir: "netns", caps: ["SYS_ADMIN", "SYS_PTRACE"], env: { CONNMON_NETNS: "all" } },
+};
 
 // apiVersion/kind -> [module path of the model, class name]
 const MODELS = {
@@ -130,7 +147,7 @@ function unknownFields(value, type, path, out) {
 }
 
 // ------------------------------------------------------------------ the DaemonSet's promises
-function daemonSetPolicy(ds) {
+function daemonSetPolicy(ds, overlay) {
   const out = [];
   const expect = (ok, what) => { if (!ok) out.push(`policy: ${what}`); };
   const pod = ds.spec?.template?.spec ?? {};
@@ -145,10 +162,19 @@ function daemonSetPolicy(ds) {
     expect(sc.privileged !== true, `${c.name}: not privileged`);
     expect(sc.readOnlyRootFilesystem === true, `${c.name}: readOnlyRootFilesystem: true`);
     expect((caps.drop ?? []).includes("ALL"), `${c.name}: capabilities drop ALL`);
-    const extra = (caps.add ?? []).filter((a) => !["SYS_PTRACE", "DAC_READ_SEARCH"].includes(a));
-    expect(extra.length === 0, `${c.name}: no capability but SYS_PTRACE and DAC_READ_SEARCH (adds ${extra})`);
+    const added = [...(caps.add ?? [])].sort();
+    const want = [...overlay.caps].sort();
+    expect(added.join() === want.join(),
+      `${c.name}: adds exactly the capabilities the overlay needs [${want.join(", ")}] (adds [${added.join(", ")}])`);
     const runAsUser = sc.runAsUser ?? pod.securityContext?.runAsUser;
-    expect(runAsUser !== 0 || (caps.add ?? []).length > 0, `${c.name}: uid 0 only to hold attribution's capabilities`);
+    const runAsNonRoot = sc.runAsNonRoot ?? pod.securityContext?.runAsNonRoot;
+    if (want.length === 0) {
+      expect(runAsNonRoot === true && runAsUser !== 0, `${c.name}: runs as non-root (runAsNonRoot: true, uid not 0)`);
+    }
+    for (const [k, v] of Object.entries(overlay.env)) {
+      const got = (c.env ?? []).find((e) => e.name === k)?.value;
+      expect(got === v, `${c.name}: ${k}=${v} (got ${got})`);
+    }
     expect(Boolean(c.resources?.limits?.memory), `${c.name}: a memory limit`);
     expect(c.readinessProbe?.httpGet?.path === "/-/ready", `${c.name}: readiness probe on /-/ready`);
     expect(c.livenessProbe?.httpGet?.path === "/-/healthy", `${c.name}: liveness probe on /-/healthy`);
@@ -163,19 +189,39 @@ function daemonSetPolicy(ds) {
 }
 
 // ------------------------------------------------------------------ main
-const files = process.argv.slice(2);
-if (files.length === 0) {
-  console.error("usage: node validate.mjs RENDERED.yaml...");
-  process.exit(2);
+// The directories under deploy/kubernetes that hold a kustomization.
+function kustomizationDirs() {
+  const dirs = existsSync(join(kustomizations, "kustomization.yaml")) ? ["."] : [];
+  for (const e of readdirSync(kustomizations, { withFileTypes: true })) {
+    if (e.isDirectory() && existsSync(join(kustomizations, e.name, "kustomization.yaml"))) dirs.push(e.name);
+  }
+  return dirs.sort();
 }
-let problems = 0, checked = 0;
-for (const file of files) {
-  for (const doc of parseAllDocuments(readFileSync(file, "utf8"))) {
-    if (doc.errors.length > 0) { console.log(`${file}: YAML: ${doc.errors[0].message}`); problems++; continue; }
+
+function uncovered() {
+  const known = new Set(Object.values(OVERLAYS).map((o) => o.dir));
+  return kustomizationDirs().filter((d) => !known.has(d));
+}
+
+function render(overlay) {
+  const dir = join(kustomizations, OVERLAYS[overlay].dir);
+  try {
+    return execFileSync("kubectl", ["kustomize", dir], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  } catch (e) {
+    const why = e.code === "ENOENT" ? "kubectl not found" : (e.stderr || e.message).trim();
+    throw new Error(`kubectl kustomize ${dir}: ${why}`);
+  }
+}
+
+// The problems of one overlay's rendered objects (printed as they are found); -1 when no object was found.
+async function validate(overlay, label, text) {
+  let problems = 0, checked = 0, daemonSets = 0;
+  for (const doc of parseAllDocuments(text)) {
+    if (doc.errors.length > 0) { console.log(`${label}: YAML: ${doc.errors[0].message}`); problems++; continue; }
     const obj = doc.toJSON();
     if (obj === null) continue;
     const key = `${obj.apiVersion}/${obj.kind}`;
-    const name = `${key} ${obj.metadata?.namespace ? obj.metadata.namespace + "/" : ""}${obj.metadata?.name}`;
+    const name = `${label}: ${key} ${obj.metadata?.namespace ? obj.metadata.namespace + "/" : ""}${obj.metadata?.name}`;
     const entry = MODELS[key];
     if (!entry) { console.log(`${name}: no model known for ${key}`); problems++; continue; }
     const Model = (await import(entry[0]))[entry[1]];
@@ -188,11 +234,47 @@ for (const file of files) {
     }
     const unknown = [];
     unknownFields(obj, typeOfFile(declarationFile(entry[0], join(modules, "x"))), "", unknown);
-    if (obj.kind === "DaemonSet") unknown.push(...daemonSetPolicy(obj));
+    if (obj.kind === "DaemonSet") { daemonSets++; unknown.push(...daemonSetPolicy(obj, OVERLAYS[overlay])); }
     for (const u of unknown) { console.log(`${name}: ${u}`); problems++; }
     if (unknown.length === 0) console.log(`${name}: valid, no unknown field${obj.kind === "DaemonSet" ? ", policy kept" : ""}`);
     checked++;
   }
+  if (checked === 0 && problems === 0) { console.log(`${label}: no objects found`); return 1; }
+  if (daemonSets !== 1) { console.log(`${label}: ${daemonSets} DaemonSets, expected one`); problems++; }
+  return problems;
 }
-if (checked === 0 && problems === 0) { console.log("no objects found"); process.exit(1); }
+
+function usage(why) {
+  console.error(`validate.mjs: ${why}`);
+  console.error(`usage: node validate.mjs [OVERLAY...] | --overlay OVERLAY FILE.yaml... | --list  (overlays: ${Object.keys(OVERLAYS).join(", ")})`);
+  process.exit(2);
+}
+
+const args = process.argv.slice(2);
+if (args[0] === "--list") {
+  const missing = uncovered();
+  for (const d of missing) console.error(`deploy/kubernetes/${d}: a kustomization with no expected policy in validate.mjs (OVERLAYS)`);
+  console.log(Object.keys(OVERLAYS).join("\n"));
+  process.exit(missing.length > 0 ? 1 : 0);
+}
+let problems = 0;
+if (args[0] === "--overlay") {
+  const overlay = args[1];
+  if (!OVERLAYS[overlay]) usage(`unknown overlay: ${overlay}`);
+  if (args.length < 3) usage("--overlay needs an overlay and at least one rendered file");
+  for (const file of args.slice(2)) problems += await validate(overlay, `${overlay} (${file})`, readFileSync(file, "utf8"));
+} else {
+  for (const a of args) if (!OVERLAYS[a]) usage(`unknown overlay: ${a}`);
+  if (args.length === 0) {
+    for (const d of uncovered()) {
+      console.log(`deploy/kubernetes/${d}: a kustomization with no expected policy in validate.mjs (OVERLAYS)`);
+      problems++;
+    }
+  }
+  for (const overlay of args.length > 0 ? args : Object.keys(OVERLAYS)) {
+    let text;
+    try { text = render(overlay); } catch (e) { console.log(`${overlay}: ${e.message}`); problems++; continue; }
+    problems += await validate(overlay, overlay, text);
+  }
+}
 process.exit(problems > 0 ? 1 : 0);
