@@ -4,7 +4,6 @@ import io.connmon.parser.events.ClosedConnections;
 import io.connmon.parser.model.Family;
 
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 
 /**
  * Turns the datagrams of a sock_diag destroy subscription into {@link ClosedConnections}, with no object per
@@ -68,19 +67,19 @@ public final class DestroyEventParser {
         long remoteLow;
         if (af == SockDiagParser.AF_INET) {
             family = Family.IPV4;
-            localLow = bigInt(b, m + 8) & 0xFFFFFFFFL;
-            remoteLow = bigInt(b, m + 24) & 0xFFFFFFFFL;
+            localLow = SockDiagParser.bigInt(b, m + 8) & 0xFFFFFFFFL;
+            remoteLow = SockDiagParser.bigInt(b, m + 24) & 0xFFFFFFFFL;
         } else if (af == SockDiagParser.AF_INET6) {
             family = Family.IPV6;
-            localHigh = bigLong(b, m + 8);
-            localLow = bigLong(b, m + 16);
-            remoteHigh = bigLong(b, m + 24);
-            remoteLow = bigLong(b, m + 32);
+            localHigh = SockDiagParser.bigLong(b, m + 8);
+            localLow = SockDiagParser.bigLong(b, m + 16);
+            remoteHigh = SockDiagParser.bigLong(b, m + 24);
+            remoteLow = SockDiagParser.bigLong(b, m + 32);
         } else {
             return false;
         }
-        int localPort = port(b, m + 4);
-        int remotePort = port(b, m + 6);
+        int localPort = SockDiagParser.port(b, m + 4);
+        int remotePort = SockDiagParser.port(b, m + 6);
         long cookie = (b.getInt(m + 48) & 0xFFFFFFFFL) << 32 | (b.getInt(m + 44) & 0xFFFFFFFFL);
         long rtt = -1;
         long retrans = -1;
@@ -97,10 +96,10 @@ public final class DestroyEventParser {
             if (atype == SockDiagParser.INET_DIAG_INFO) {
                 int info = a + 4;
                 int plen = alen - 4;
-                rtt = u32(b, info, plen, 68);
-                retrans = u32(b, info, plen, 100);
-                sent = u64(b, info, plen, 120);
-                received = u64(b, info, plen, 128);
+                rtt = SockDiagParser.u32(b, info, plen, 68);
+                retrans = SockDiagParser.u32(b, info, plen, 100);
+                sent = SockDiagParser.u64(b, info, plen, 120);
+                received = SockDiagParser.u64(b, info, plen, 128);
             }
             a += SockDiagParser.align(alen);
         }
@@ -114,27 +113,5 @@ public final class DestroyEventParser {
         sink.closed(nowMillis, family, localHigh, localLow, localPort, remoteHigh, remoteLow, remotePort, cookie,
                 sent, received, retrans, rtt);
         return true;
-    }
-
-    private static long u32(ByteBuffer b, int at, int len, int off) {
-        return off + 4 <= len ? b.getInt(at + off) & 0xFFFFFFFFL : -1;
-    }
-
-    private static long u64(ByteBuffer b, int at, int len, int off) {
-        return off + 8 <= len ? Math.max(-1, b.getLong(at + off)) : -1;
-    }
-
-    private static int port(ByteBuffer b, int at) {
-        return (b.get(at) & 0xFF) << 8 | (b.get(at + 1) & 0xFF);
-    }
-
-    private static int bigInt(ByteBuffer b, int at) {
-        int v = b.getInt(at);
-        return b.order() == ByteOrder.BIG_ENDIAN ? v : Integer.reverseBytes(v);
-    }
-
-    private static long bigLong(ByteBuffer b, int at) {
-        long v = b.getLong(at);
-        return b.order() == ByteOrder.BIG_ENDIAN ? v : Long.reverseBytes(v);
     }
 }

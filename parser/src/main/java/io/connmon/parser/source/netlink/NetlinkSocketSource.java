@@ -1,7 +1,6 @@
 package io.connmon.parser.source.netlink;
 
-import io.connmon.parser.counters.NetStatParser;
-import io.connmon.parser.counters.NetStatReader;
+import io.connmon.parser.counters.SockstatEstimate;
 import io.connmon.parser.model.CompactSocketList;
 import io.connmon.parser.model.Family;
 import io.connmon.parser.model.FileReport;
@@ -18,9 +17,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Reads sockets the way {@code ss} does: four {@code NETLINK_SOCK_DIAG} dumps (TCP and UDP, IPv4 and IPv6)
@@ -121,7 +118,7 @@ public final class NetlinkSocketSource implements SocketSource {
                 if (!req.protocols().contains(p) || !req.families().contains(f) || states == 0) {
                     continue;
                 }
-                int room = lastSizes[slot] > 0 ? 64 + lastSizes[slot] + lastSizes[slot] / 16 : firstEstimate(slot);
+                int room = lastSizes[slot] > 0 ? 64 + lastSizes[slot] + lastSizes[slot] / 16 : SockstatEstimate.firstRead(Path.of("/proc"), slot, 16);
                 CompactSocketList.Builder b = new CompactSocketList.Builder(room);
                 FileReport r;
                 try {
@@ -144,44 +141,6 @@ public final class NetlinkSocketSource implements SocketSource {
             throw new SourceException("cannot dump sockets through netlink sock_diag: " + firstFailure);
         }
         return new SocketTable(name(), CompactSocketList.of(lists), reports, SourceCapabilities.NETLINK, dropped);
-    }
-
-    /**
-     * Room for the first dump of slot {@code slot} (tcp, tcp6, udp, udp6), from this process's
-     * {@code /proc/net/sockstat} and {@code sockstat6}, so that the first of 300,000 sockets do not cost a dozen
-     * array copies (a peak of resident memory the daemon would keep); later dumps are sized from the one before.
-     * A hint only: 1024 when the files cannot be read.
-     */
-    static int firstEstimate(int slot) {
-        try {
-            Map<String, Map<String, Long>> m = new HashMap<>();
-            NetStatParser.parseSockstat(NetStatReader.readSmall(Path.of("/proc/net/sockstat")), m, new ArrayList<>());
-            NetStatParser.parseSockstat(NetStatReader.readSmall(Path.of("/proc/net/sockstat6")), m, new ArrayList<>());
-            long n;
-            switch (slot) {
-                case 0:
-                    n = value(m, "TCP", "inuse") + value(m, "TCP", "tw");
-                    break;
-                case 1:
-                    n = value(m, "TCP6", "inuse");
-                    break;
-                case 2:
-                    n = value(m, "UDP", "inuse");
-                    break;
-                default:
-                    n = value(m, "UDP6", "inuse");
-                    break;
-            }
-            return (int) Math.min(1 << 22, Math.max(1024, n + n / 16));
-        } catch (IOException | RuntimeException e) {
-            return 1024;
-        }
-    }
-
-    private static long value(Map<String, Map<String, Long>> m, String group, String key) {
-        Map<String, Long> g = m.get(group);
-        Long v = g == null ? null : g.get(key);
-        return v == null ? 0 : Math.max(0, v);
     }
 
     /** The kernel's state mask ({@code 1 << TCP state code}) for what the request asks of protocol {@code p}. */

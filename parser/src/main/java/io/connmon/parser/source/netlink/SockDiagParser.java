@@ -238,12 +238,12 @@ public final class SockDiagParser {
     }
 
     /** A u32 field of struct tcp_info at {@code off}, or -1 when the kernel's struct is too short to hold it. */
-    private static long u32(ByteBuffer b, int at, int len, int off) {
+    static long u32(ByteBuffer b, int at, int len, int off) {
         return off + 4 <= len ? b.getInt(at + off) & 0xFFFFFFFFL : -1;
     }
 
     /** A u64 field of struct tcp_info, or -1 when the struct is too short (or the value does not fit a long). */
-    private static long u64(ByteBuffer b, int at, int len, int off) {
+    static long u64(ByteBuffer b, int at, int len, int off) {
         return off + 8 <= len ? Math.max(-1, b.getLong(at + off)) : -1;
     }
 
@@ -251,16 +251,16 @@ public final class SockDiagParser {
         return (len + 3) & ~3;
     }
 
-    private static int port(ByteBuffer b, int at) {
+    static int port(ByteBuffer b, int at) {
         return (b.get(at) & 0xFF) << 8 | (b.get(at + 1) & 0xFF);
     }
 
-    private static int bigInt(ByteBuffer b, int at) {
+    static int bigInt(ByteBuffer b, int at) {
         int v = b.getInt(at);
         return b.order() == ByteOrder.BIG_ENDIAN ? v : Integer.reverseBytes(v);
     }
 
-    private static long bigLong(ByteBuffer b, int at) {
+    static long bigLong(ByteBuffer b, int at) {
         long v = b.getLong(at);
         return b.order() == ByteOrder.BIG_ENDIAN ? v : Long.reverseBytes(v);
     }

@@ -1,7 +1,6 @@
 package io.connmon.parser.source.procfs;
 
-import io.connmon.parser.counters.NetStatParser;
-import io.connmon.parser.counters.NetStatReader;
+import io.connmon.parser.counters.SockstatEstimate;
 import io.connmon.parser.model.CompactSocketList;
 import io.connmon.parser.model.Family;
 import io.connmon.parser.model.FileReport;
@@ -17,7 +16,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -168,51 +166,11 @@ public final class ProcfsSocketSource implements SocketSource {
     }
 
     private void readInto(int i, ProcNetTableReader r, CompactSocketList.Builder[] lists, FileReport[] reports) {
-        int expected = lastSizes[i] > 0 ? lastSizes[i] + lastSizes[i] / 8 : firstEstimate(i);
+        int expected = lastSizes[i] > 0 ? lastSizes[i] + lastSizes[i] / 8
+                : SockstatEstimate.firstRead(procRoot, i, 8);
         CompactSocketList.Builder b = new CompactSocketList.Builder(expected);
         lists[i] = b;
         reports[i] = readTable(FILES[i], r, b);
-    }
-
-    /**
-     * Room for the first read of table {@code i}, from {@code net/sockstat} and {@code sockstat6} (sockets in
-     * use per protocol and family; TIME_WAIT ones, counted for both families, go to tcp), so that 300,000
-     * sockets do not cost a dozen array copies. 1024 when they cannot be read.
-     */
-    private int firstEstimate(int i) {
-        try {
-            java.util.Map<String, java.util.Map<String, Long>> m = new java.util.LinkedHashMap<>();
-            NetStatParser.parseSockstat(NetStatReader.readSmall(procRoot.resolve("net/sockstat")), m,
-                    new ArrayList<>());
-            if (i % 2 == 1) {
-                NetStatParser.parseSockstat(NetStatReader.readSmall(procRoot.resolve("net/sockstat6")), m,
-                        new ArrayList<>());
-            }
-            long n;
-            switch (i) {
-                case 0:
-                    n = value(m, "TCP", "inuse") + value(m, "TCP", "tw");
-                    break;
-                case 1:
-                    n = value(m, "TCP6", "inuse");
-                    break;
-                case 2:
-                    n = value(m, "UDP", "inuse");
-                    break;
-                default:
-                    n = value(m, "UDP6", "inuse");
-                    break;
-            }
-            return (int) Math.min(1 << 22, Math.max(1024, n + n / 8));
-        } catch (IOException | RuntimeException e) {
-            return 1024;
-        }
-    }
-
-    private static long value(java.util.Map<String, java.util.Map<String, Long>> m, String group, String key) {
-        java.util.Map<String, Long> g = m.get(group);
-        Long v = g == null ? null : g.get(key);
-        return v == null ? 0 : v;
     }
 
     private synchronized ExecutorService lane6() {
