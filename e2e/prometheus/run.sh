@@ -28,6 +28,19 @@ if promtool check metrics < "$work/metrics.txt" > "$work/promtool.out" 2>&1 && [
 else
   fail "promtool check metrics:"; cat "$work/promtool.out"
 fi
+# Connections over time: the daemon subscribes to the kernel's destroy events, and the connections it serves
+# (each curl one connection to its own port, which has a listener) come back as closed inbound ones.
+check "the daemon receives the kernel's destroy events (connmon_events_up 1)" \
+  awk '$1=="connmon_events_up" && $2+0==1 {found=1} END {exit !found}' "$work/metrics.txt"
+for _ in 1 2 3 4 5; do curl -s -o /dev/null "http://127.0.0.1:$cport/-/healthy"; done
+closed_own() {
+  curl -s "http://127.0.0.1:$cport/metrics" | awk -v p="port=\"$cport\"" '
+    index($0, "connmon_connections_closed_total{") == 1 && index($0, "direction=\"inbound\"") && index($0, p) {v=$2}
+    END {print v+0}'
+}
+v=0
+for _ in $(seq 20); do v=$(closed_own); [ "$v" -ge 5 ] && break; sleep 0.5; done
+check "closed connections to connmon's own port are counted (got $v, at least 5)" [ "$v" -ge 5 ]
 ctype=$(curl -s -o /dev/null -w '%{content_type}' "http://127.0.0.1:$cport/metrics")
 check "the /metrics Content-Type is the Prometheus text format ($ctype)" bash -c "[[ '$ctype' == text/plain*version=0.0.4* ]]"
 

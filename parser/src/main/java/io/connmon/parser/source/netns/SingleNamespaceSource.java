@@ -71,6 +71,13 @@ public final class SingleNamespaceSource implements SocketSource {
         return t.withNamespaces(List.of(namespace.at(0, t.sockets().size())));
     }
 
+    /** The destroy events of the namespace read: the wrapped source's (netlink in connmon's own namespace). */
+    @Override
+    public io.connmon.parser.events.ConnectionEvents subscribeClosed(int closedMax, int receiveBufferBytes)
+            throws IOException {
+        return inner.subscribeClosed(closedMax, receiveBufferBytes);
+    }
+
     @Override
     public void close() {
         inner.close();
