@@ -65,6 +65,20 @@ public final class SocketMetrics implements MultiCollector {
     public void connectionEvents(io.connmon.parser.events.ConnectionEvents feed,
             java.util.function.Consumer<String> log) {
         events = new ConnectionEventMetrics(feed, log);
+        if (service != null) {
+            // Closed connections are classified by the listeners of the last collection: tell them at every
+            // collection, not only when a scrape comes (the families are built once per snapshot either way).
+            service.addListener(new SnapshotService.Listener() {
+                @Override
+                public void collected(Snapshot snapshot) {
+                    familiesOf(snapshot);
+                }
+
+                @Override
+                public void failed(String reason, java.time.Duration took) {
+                }
+            });
+        }
     }
 
     /**
@@ -121,10 +135,23 @@ public final class SocketMetrics implements MultiCollector {
     private synchronized List<MetricSnapshot> familiesOf(Snapshot s) {
         if (s != builtFor.get()) {
             built = null; // let the old families go before building the new ones
-            built = netns != null && !s.table().namespaces().isEmpty() ? netns.build(s) : build(s);
+            built = netns != null && !s.table().namespaces().isEmpty() ? withEvents(netns.build(s), s) : build(s);
             builtFor = new java.lang.ref.WeakReference<>(s);
         }
         return built;
+    }
+
+    /** The per-namespace families and, with a feed, the connections-over-time ones over all namespaces. */
+    private List<MetricSnapshot> withEvents(List<MetricSnapshot> families, Snapshot s) {
+        ConnectionEventMetrics e = events;
+        if (e == null) {
+            return families;
+        }
+        SocketSummary sum = new SocketSummary(s.sockets(), s.stats().ephemeralPorts(), config, s.attribution(),
+                listenerMemory, s.timestamp());
+        List<MetricSnapshot> out = new ArrayList<>(families);
+        out.addAll(e.families(s, sum, config));
+        return out;
     }
 
     List<MetricSnapshot> build(Snapshot s) {
