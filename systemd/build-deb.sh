@@ -9,7 +9,7 @@
 #
 # Contents: /usr/bin/connmon (bin/connmon, pointed at the jar), /usr/share/connmon/connmon.jar,
 # /lib/systemd/system/connmon.service (ExecStart=/usr/bin/connmon serve), /etc/default/connmon (a
-# conffile), /usr/share/connmon/connmon-attribution.conf and connmon-netns.conf (the attribution and
+# conffile), /lib/systemd/system/connmon-attribution.conf and connmon-netns.conf (the attribution and
 # namespaces drop-ins, shipped inactive: see deploy/debian/README.Debian), the man page, copyright and
 # changelog. The maintainer scripts enable, start, restart and stop the service through deb-systemd-helper
 # and deb-systemd-invoke.
@@ -91,8 +91,8 @@ grep -q '^ExecStart=/usr/bin/connmon serve' "$root/lib/systemd/system/connmon.se
     || die "systemd/connmon.service changed: its ExecStart is not /opt/connmon/bin/connmon serve (update $PROG)"
 chmod 0644 "$root/lib/systemd/system/connmon.service"
 install -m 0644 "$HERE/connmon.default" "$root/etc/default/connmon"
-install -m 0644 "$HERE/connmon-attribution.conf" "$root/usr/share/connmon/connmon-attribution.conf"
-install -m 0644 "$HERE/connmon-netns.conf" "$root/usr/share/connmon/connmon-netns.conf"
+install -m 0644 "$HERE/connmon-attribution.conf" "$root/lib/systemd/system/connmon-attribution.conf"
+install -m 0644 "$HERE/connmon-netns.conf" "$root/lib/systemd/system/connmon-netns.conf"
 
 sed "s/@YEAR@/$year/" "$DEB/copyright" >"$root/usr/share/doc/connmon/copyright"
 chmod 0644 "$root/usr/share/doc/connmon/copyright"

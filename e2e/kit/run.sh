@@ -95,7 +95,7 @@ if need dpkg-deb lintian; then
       check "the package holds the launcher, jar, unit, drop-ins, conffile, copyright and changelog" bash -c "
         dpkg-deb -c '$deb' | awk '{print \$6}' >'$work/deb.list'
         for f in ./usr/bin/connmon ./usr/share/connmon/connmon.jar ./lib/systemd/system/connmon.service \
-                 ./usr/share/connmon/connmon-attribution.conf ./usr/share/connmon/connmon-netns.conf \
+                 ./lib/systemd/system/connmon-attribution.conf ./lib/systemd/system/connmon-netns.conf \
                  ./etc/default/connmon ./usr/share/doc/connmon/copyright ./usr/share/doc/connmon/changelog.Debian.gz; do
           grep -qx \"\$f\" '$work/deb.list' || { echo \"# missing \$f\"; exit 1; }
         done"

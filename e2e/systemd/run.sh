@@ -495,8 +495,8 @@ check "ExecStart is the packaged launcher (/usr/bin/connmon serve)" \
     in_ct -t 10 grep -qx 'ExecStart=/usr/bin/connmon serve' /lib/systemd/system/connmon.service
 check "launcher and jar installed (/usr/bin/connmon, /usr/share/connmon/connmon.jar)" \
     ct_test -x /usr/bin/connmon -a -f /usr/share/connmon/connmon.jar
-check "the attribution and netns drop-ins are shipped (/usr/share/connmon/connmon-{attribution,netns}.conf)" \
-    ct_test -f /usr/share/connmon/connmon-attribution.conf -a -f /usr/share/connmon/connmon-netns.conf
+check "the attribution and netns drop-ins are shipped (/lib/systemd/system/connmon-{attribution,netns}.conf)" \
+    ct_test -f /lib/systemd/system/connmon-attribution.conf -a -f /lib/systemd/system/connmon-netns.conf
 check "/etc/default/connmon is a conffile" in_ct -t 10 sh -c "dpkg-query -W -f '\${Conffiles}' connmon | grep -q ' /etc/default/connmon '"
 check "the package enabled connmon" test "$(in_ct -t 10 systemctl is-enabled connmon.service 2>/dev/null)" = enabled
 check "the package started connmon" wait_until 20 active
@@ -532,7 +532,7 @@ check "the edited conffile is in effect (log level debug)" \
 
 # Attribution: the shipped drop-in, linked into /etc, grants exactly its two capabilities.
 in_ct -t 30 sh -c 'mkdir -p /etc/systemd/system/connmon.service.d &&
-    ln -s /usr/share/connmon/connmon-attribution.conf /etc/systemd/system/connmon.service.d/10-attribution.conf &&
+    ln -s /lib/systemd/system/connmon-attribution.conf /etc/systemd/system/connmon.service.d/10-attribution.conf &&
     systemctl daemon-reload && systemctl restart connmon.service'
 pid=$(prop MainPID)
 capeff=$(in_ct -t 10 awk '/^CapEff:/ { print $2 }' "/proc/$pid/status" 2>/dev/null)
