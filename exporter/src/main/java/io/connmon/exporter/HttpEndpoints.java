@@ -128,7 +128,7 @@ public final class HttpEndpoints implements AutoCloseable {
         HttpMetrics requests = new HttpMetrics();
         registry.register(requests);
         Router router = new Router(service, registry, requests);
-        server.createContext("/", router);
+        web.guard(server.createContext("/", router));
         server.start();
         return new HttpEndpoints(server, executor, registry, requests, router);
     }

@@ -1,5 +1,6 @@
 package io.connmon.exporter.web;
 
+import com.sun.net.httpserver.HttpContext;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
@@ -14,7 +15,7 @@ import java.util.function.BiConsumer;
  * <pre>{@code
  * WebSecurity web = WebSecurity.load(Path.of("/etc/connmon/web.yml")); // WebSecurity.none(): plain HTTP
  * HttpServer server = web.createServer(new InetSocketAddress("127.0.0.1", 9469), 64);
- * server.createContext("/metrics", handler);   // guarded: the filter goes first on every context
+ * web.guard(server.createContext("/", router));  // headers and basic auth before the handler
  * }</pre>
  */
 public final class WebSecurity {
@@ -23,11 +24,12 @@ public final class WebSecurity {
 
     private final ReloadingWebConfig config;
     private final ReloadingTls tls;
-    private final BasicAuth auth = new BasicAuth();
+    private final GuardFilter guard; // null without a file
 
     private WebSecurity(ReloadingWebConfig config, ReloadingTls tls) {
         this.config = config;
         this.tls = tls;
+        this.guard = config == null ? null : new GuardFilter(config::current, new BasicAuth());
     }
 
     /** No web configuration file: plain HTTP, no authentication (connmon's default on 127.0.0.1). */
@@ -79,20 +81,24 @@ public final class WebSecurity {
         return "web config " + config.file() + ": " + t + ", " + a;
     }
 
-    /**
-     * A server bound to {@code address}, not started; every context it creates is guarded (headers, basic auth)
-     * when a file is in force.
-     */
+    /** A server bound to {@code address}, not started: an HttpsServer when the file asks for TLS. */
     public HttpServer createServer(InetSocketAddress address, int backlog) throws IOException {
-        if (config == null) {
-            return HttpServer.create(address, backlog);
-        }
-        GuardFilter guard = new GuardFilter(config::current, auth);
         if (tls == null) {
-            return new GuardedServers.Plain(HttpServer.create(address, backlog), guard);
+            return HttpServer.create(address, backlog);
         }
         HttpsServer https = HttpsServer.create(address, backlog);
         https.setHttpsConfigurator(tls.configurator());
-        return new GuardedServers.Tls(https, guard);
+        return https;
+    }
+
+    /**
+     * Puts the file's headers and basic authentication before every handler of {@code context} (nothing without a
+     * file); connmon's server has one context, "/", whose router answers every path.
+     */
+    public HttpContext guard(HttpContext context) {
+        if (guard != null) {
+            context.getFilters().add(0, guard);
+        }
+        return context;
     }
 }

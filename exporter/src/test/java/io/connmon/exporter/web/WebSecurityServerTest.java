@@ -65,7 +65,7 @@ class WebSecurityServerTest {
         file = Fixtures.write(dir, "web.yml", yaml);
         WebSecurity web = WebSecurity.load(file, (level, line) -> log.add(line));
         server = web.createServer(new InetSocketAddress("127.0.0.1", 0), 16);
-        server.createContext("/", exchange -> {
+        web.guard(server.createContext("/", exchange -> {
             String peer = "none";
             if (exchange instanceof HttpsExchange https) {
                 try {
@@ -79,7 +79,7 @@ class WebSecurityServerTest {
             try (OutputStream out = exchange.getResponseBody()) {
                 out.write(body);
             }
-        });
+        }));
         server.start();
         return web;
     }
