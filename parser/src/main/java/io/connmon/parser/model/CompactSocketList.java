@@ -276,6 +276,9 @@ public final class CompactSocketList extends AbstractList<SocketRecord> implemen
         private Column expires; // likewise; -1 unknown
         private long[] info; // INFO longs per row, allocated with the first tcp_info
         private int[] netnsRow; // a row's own namespace index, allocated with the first record that has one
+        private LongSet cookiesSeen; // with dropRepeatedCookies: every cookie appended so far
+        private int droppedOnAppend; // rows refused by append for a cookie seen before
+        private boolean fullPassNeeded; // a row without a cookie, or a repeat from before cookies were tracked
 
         /** A builder with room for {@code expected} sockets before it grows. */
         public Builder(int expected) {
@@ -291,6 +294,24 @@ public final class CompactSocketList extends AbstractList<SocketRecord> implemen
             inode = new Column(n, 0);
             timer = new byte[n];
             retransmits = new Dict(n);
+        }
+
+        /**
+         * From now on, {@link #append} refuses a row whose cookie it has appended before (returning -1), so a
+         * source that knows every socket's cookie deduplicates while it reads, on the thread that parses, instead
+         * of in a pass of its own afterwards; {@link #dropDuplicates} then has nothing left to do but report them.
+         */
+        public Builder dropRepeatedCookies() {
+            if (cookiesSeen == null) {
+                cookiesSeen = new LongSet(kind.length);
+                for (int i = 0; i < size; i++) {
+                    long c = cookie == null ? 0 : cookie.get(i);
+                    if (c == 0 || !cookiesSeen.add(c)) {
+                        fullPassNeeded = true; // rows appended before: dropDuplicates looks at every row
+                    }
+                }
+            }
+            return this;
         }
 
         /** Sockets added so far. */
@@ -315,6 +336,9 @@ public final class CompactSocketList extends AbstractList<SocketRecord> implemen
                     r.remoteHigh(), r.remoteLow(), r.remotePort(), r.sendQueue(), r.receiveQueue(), r.uid(),
                     r.inode(), r.timerActive(), r.timerJiffies(), r.retransmits(), r.cookie(), r.cgroupId(),
                     r.v6Only(), r.expiresMillis());
+            if (i < 0) {
+                return; // a repeat, refused
+            }
             TcpInfo t = r.tcpInfo();
             if (t != null) {
                 setTcpInfo(i, t.rttMicros(), t.rttVarMicros(), t.retransmits(), t.bytesAcked(), t.bytesReceived(),
@@ -333,7 +357,8 @@ public final class CompactSocketList extends AbstractList<SocketRecord> implemen
          * Appends one socket from primitives, the fields as {@link SocketRecord} holds them (an IPv4 address in
          * the low 32 bits of {@code localLow}/{@code remoteLow}, {@code localHigh}/{@code remoteHigh} 0).
          *
-         * @return the row's index, for {@link #setTcpInfo}
+         * @return the row's index, for {@link #setTcpInfo}; -1 when the row was refused as a repeat (see
+         *     {@link #dropRepeatedCookies})
          * @throws IllegalArgumentException for a port out of range or an IPv4 address wider than 32 bits
          */
         public int append(Protocol protocol, Family family, SocketState state, long localHigh, long localLow,
@@ -349,6 +374,14 @@ public final class CompactSocketList extends AbstractList<SocketRecord> implemen
             boolean v6 = family == Family.IPV6;
             if (!v6 && (localHigh != 0 || remoteHigh != 0 || (localLow >>> 32) != 0 || (remoteLow >>> 32) != 0)) {
                 throw new IllegalArgumentException("IPv4 address wider than 32 bits");
+            }
+            if (cookiesSeen != null) {
+                if (cookie == 0) {
+                    fullPassNeeded = true;
+                } else if (!cookiesSeen.add(cookie)) {
+                    droppedOnAppend++;
+                    return -1;
+                }
             }
             if (size == kind.length) {
                 grow();
@@ -439,6 +472,11 @@ public final class CompactSocketList extends AbstractList<SocketRecord> implemen
             if (sealed) {
                 throw new IllegalStateException("builder already made into a list");
             }
+            if (cookiesSeen != null && !fullPassNeeded) {
+                int dropped = droppedOnAppend; // every row has a cookie, and append kept each cookie once
+                droppedOnAppend = 0;
+                return dropped;
+            }
             LongSet byCookie = null;
             LongSet byInode = null;
             LongIntMap byTuple = null;
@@ -469,7 +507,8 @@ public final class CompactSocketList extends AbstractList<SocketRecord> implemen
                     out++;
                 }
             }
-            int dropped = size - out;
+            int dropped = size - out + droppedOnAppend;
+            droppedOnAppend = 0;
             size = out;
             return dropped;
         }
@@ -759,10 +798,14 @@ public final class CompactSocketList extends AbstractList<SocketRecord> implemen
         }
     }
 
-    /** A set of non-zero longs (cookies, inodes) for finding duplicates: open addressing, 8 bytes a slot. */
+    /**
+     * A set of non-zero longs (cookies, inodes) for finding duplicates: open addressing, 8 bytes a slot, doubled
+     * when it is half full.
+     */
     static final class LongSet {
-        private final long[] slots;
-        private final int mask;
+        private long[] slots;
+        private int mask;
+        private int size;
 
         LongSet(int expected) {
             int cap = Integer.highestOneBit(Math.max(16, expected + expected / 2)) << 1;
@@ -780,7 +823,26 @@ public final class CompactSocketList extends AbstractList<SocketRecord> implemen
                 }
                 if (k == 0) {
                     slots[i] = key;
+                    if (++size > slots.length >>> 1) {
+                        grow();
+                    }
                     return true;
+                }
+            }
+        }
+
+        private void grow() {
+            long[] old = slots;
+            slots = new long[old.length << 1];
+            mask = slots.length - 1;
+            for (long key : old) {
+                if (key != 0) {
+                    long h = key * 0x9E3779B97F4A7C15L;
+                    int i = (int) (h ^ (h >>> 32)) & mask;
+                    while (slots[i] != 0) {
+                        i = (i + 1) & mask;
+                    }
+                    slots[i] = key;
                 }
             }
         }

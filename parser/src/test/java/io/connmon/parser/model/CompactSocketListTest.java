@@ -142,6 +142,46 @@ class CompactSocketListTest {
         assertEquals(expected, CompactSocketList.of(List.of(b)));
     }
 
+    @Test
+    void refusingRepeatedCookiesOnAppendKeepsWhatDroppingDuplicatesAfterwardsKeeps() {
+        Random rnd = new Random(11);
+        for (int round = 0; round < 50; round++) {
+            boolean everyRowHasACookie = round % 2 == 0;
+            List<SocketRecord> records = new ArrayList<>();
+            for (int i = 0; i < 500; i++) {
+                long cookie = everyRowHasACookie || rnd.nextInt(10) > 0 ? 1 + rnd.nextInt(300) : 0;
+                records.add(new SocketRecord(Protocol.TCP, Family.IPV4, SocketState.ESTABLISHED, 0, 0x7F000001L,
+                        i % 65536, 0, 0x7F000001L, 80, 0, 0, 1000, cookie == 0 ? i % 50 : 0, 0, 0, 0, cookie, 0,
+                        -1, 0, null));
+            }
+            CompactSocketList.Builder after = new CompactSocketList.Builder(4);
+            records.forEach(after);
+            int droppedAfter = after.dropDuplicates();
+            CompactSocketList.Builder onAppend = new CompactSocketList.Builder(4);
+            records.subList(0, 7).forEach(onAppend); // tracking may start on a builder that holds rows
+            onAppend.dropRepeatedCookies();
+            records.subList(7, records.size()).forEach(onAppend);
+            int droppedOnAppend = onAppend.dropDuplicates();
+            assertEquals(droppedAfter, droppedOnAppend, "round " + round);
+            assertEquals(CompactSocketList.of(List.of(after)), CompactSocketList.of(List.of(onAppend)), "round " + round);
+            org.junit.jupiter.api.Assertions.assertTrue(droppedAfter > 100, "the rounds do repeat sockets");
+        }
+    }
+
+    @Test
+    void theDuplicateSetGrowsPastWhatItWasSizedFor() {
+        CompactSocketList.LongSet set = new CompactSocketList.LongSet(16);
+        Random rnd = new Random(3);
+        long[] keys = new long[100_000];
+        for (int i = 0; i < keys.length; i++) {
+            keys[i] = i % 2 == 0 ? i + 1 : rnd.nextLong() | 1;
+            org.junit.jupiter.api.Assertions.assertTrue(set.add(keys[i]), "key " + i);
+        }
+        for (long k : keys) {
+            org.junit.jupiter.api.Assertions.assertFalse(set.add(k));
+        }
+    }
+
     private static CompactSocketList.Builder copy(List<SocketRecord> records) {
         CompactSocketList.Builder b = new CompactSocketList.Builder(1);
         records.forEach(b);

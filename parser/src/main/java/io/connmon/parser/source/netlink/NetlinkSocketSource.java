@@ -42,6 +42,9 @@ public final class NetlinkSocketSource implements SocketSource {
     /** A dump of more datagrams than this is cut (about 300 million sockets' worth). */
     static final int MAX_DATAGRAMS = 1 << 20;
 
+    /** A dump whose last run held this many sockets or more is received on a second thread while it is parsed. */
+    static final int PIPELINE_FROM = 2_000;
+
     private static final int REQUEST_BYTES = 72;
     private static final int NLM_F_REQUEST = 0x1;
     private static final int NLM_F_DUMP = 0x300;
@@ -54,6 +57,7 @@ public final class NetlinkSocketSource implements SocketSource {
     private final DiagChannel.Opener opener;
     private final int[] lastSizes = new int[4];
     private ByteBuffer buffer; // allocated on first use, reused
+    private ByteBuffer[] slots; // for pipelined dumps, allocated on the first
     private ByteBuffer request;
     private DiagChannel channel;
     private int seq = (int) (System.nanoTime() & 0x3FFFFFFF);
@@ -119,10 +123,10 @@ public final class NetlinkSocketSource implements SocketSource {
                     continue;
                 }
                 int room = lastSizes[slot] > 0 ? 64 + lastSizes[slot] + lastSizes[slot] / 16 : SockstatEstimate.firstRead(Path.of("/proc"), slot, 16);
-                CompactSocketList.Builder b = new CompactSocketList.Builder(room);
+                CompactSocketList.Builder b = new CompactSocketList.Builder(room).dropRepeatedCookies();
                 FileReport r;
                 try {
-                    r = dump(p, f, states, req.tcpInfo() && p == Protocol.TCP, b);
+                    r = dump(p, f, states, req.tcpInfo() && p == Protocol.TCP, b, lastSizes[slot] >= PIPELINE_FROM);
                 } catch (LinkageError e) {
                     throw new SourceException("netlink: JNA cannot load: " + e.getMessage(), e);
                 }
@@ -166,10 +170,20 @@ public final class NetlinkSocketSource implements SocketSource {
         return mask;
     }
 
-    /** One dump into {@code sink}; never throws on I/O or bad bytes (the report says what happened). */
+    /** One dump into {@code sink}, on the caller's thread alone; never throws on I/O or bad bytes. */
     FileReport dump(Protocol p, Family f, int states, boolean info, CompactSocketList.Builder sink) {
+        return dump(p, f, states, info, sink, false);
+    }
+
+    /**
+     * One dump into {@code sink}; never throws on I/O or bad bytes (the report says what happened). With
+     * {@code pipelined}, a second thread receives the next datagrams while this one parses (see {@link Receiver}).
+     */
+    FileReport dump(Protocol p, Family f, int states, boolean info, CompactSocketList.Builder sink,
+            boolean pipelined) {
         String name = "netlink:" + p.label() + (f == Family.IPV6 ? "6" : "");
         SockDiagParser.Dump d = new SockDiagParser.Dump(name, p, ++seq);
+        Receiver receiver = null;
         try {
             if (channel == null) {
                 channel = opener.open();
@@ -181,21 +195,29 @@ public final class NetlinkSocketSource implements SocketSource {
             fillRequest(request, d.seq, f == Family.IPV6 ? SockDiagParser.AF_INET6 : SockDiagParser.AF_INET,
                     p == Protocol.TCP ? PROTO_TCP : PROTO_UDP, info ? EXT_INFO : 0, states);
             channel.send(request);
+            if (pipelined) {
+                if (slots == null) {
+                    slots = Receiver.slots();
+                }
+                receiver = Receiver.pipelined(channel, d.seq, slots, buffer, MAX_DATAGRAMS);
+            } else {
+                receiver = Receiver.direct(channel, buffer, MAX_DATAGRAMS);
+            }
             int status = SockDiagParser.MORE;
-            int datagrams = 0;
             while (status == SockDiagParser.MORE) {
-                if (++datagrams > MAX_DATAGRAMS) {
+                ByteBuffer datagram = receiver.next();
+                if (datagram == null) {
                     d.fail("more than " + MAX_DATAGRAMS + " datagrams: dump cut");
-                    reopen();
+                    abandon(receiver);
                     break;
                 }
-                channel.receive(buffer);
-                if (buffer.limit() == 0) {
+                if (datagram.limit() == 0) {
                     d.fail("dump ended without NLMSG_DONE");
-                    reopen();
+                    abandon(receiver);
                     break;
                 }
-                status = SockDiagParser.parse(buffer, d, sink);
+                status = SockDiagParser.parse(datagram, d, sink);
+                receiver.done(datagram);
             }
             if (status == SockDiagParser.FAILED) {
                 reopen(); // whatever follows an error on this socket is no reply to the next request
@@ -203,8 +225,22 @@ public final class NetlinkSocketSource implements SocketSource {
         } catch (IOException e) {
             d.fail(e.getMessage());
             reopen(); // whatever the socket still holds belongs to a broken dump
+        } catch (InterruptedException e) {
+            d.fail("interrupted");
+            abandon(receiver);
+            Thread.currentThread().interrupt();
         }
         return d.report();
+    }
+
+    /** Gives the channel up to a receiver that may still be using it; the next dump opens a new one. */
+    private void abandon(Receiver receiver) {
+        if (receiver != null) {
+            receiver.abandon();
+        } else {
+            reopen();
+        }
+        channel = null;
     }
 
     static void fillRequest(ByteBuffer req, int seq, int family, int protocol, int ext, int states) {

@@ -155,6 +155,36 @@ public final class SockDiagParser {
         return MORE;
     }
 
+    /**
+     * What {@link #parse} will return for this datagram, from the message headers alone (no socket is read):
+     * whether the dump with sequence number {@code seq} ends in it. A receiver that hands datagrams to another
+     * thread uses it to stop receiving after the last one, without waiting for the parse.
+     *
+     * @return {@link #MORE}, {@link #DONE} or {@link #FAILED}, as {@link #parse} would
+     */
+    public static int status(ByteBuffer datagram, int seq) {
+        ByteBuffer b = datagram;
+        int pos = b.position();
+        int end = b.limit();
+        while (end - pos >= NLMSG_HDRLEN) {
+            int len = b.getInt(pos);
+            if (len < NLMSG_HDRLEN || len > end - pos) {
+                return MORE;
+            }
+            if (b.getInt(pos + 8) == seq) {
+                int type = b.getShort(pos + 4) & 0xFFFF;
+                if (type == NLMSG_DONE) {
+                    return len >= NLMSG_HDRLEN + 4 && b.getInt(pos + NLMSG_HDRLEN) < 0 ? FAILED : DONE;
+                }
+                if (type == NLMSG_ERROR && (len < NLMSG_HDRLEN + 4 || b.getInt(pos + NLMSG_HDRLEN) != 0)) {
+                    return FAILED;
+                }
+            }
+            pos += align(len);
+        }
+        return MORE;
+    }
+
     /** Appends the socket of one SOCK_DIAG_BY_FAMILY message of {@code len} bytes at {@code pos}. */
     private static void socket(ByteBuffer b, int pos, int len, Dump dump, CompactSocketList.Builder sink) {
         if (len < NLMSG_HDRLEN + INET_DIAG_MSG_LEN) {
@@ -230,7 +260,7 @@ public final class SockDiagParser {
         int row = sink.append(dump.protocol, family, state, localHigh, localLow, localPort, remoteHigh, remoteLow,
                 remotePort, wqueue, rqueue, uid, inode, timer, expiresMillis * CLOCK_TICKS_PER_SECOND / 1000,
                 retrans, cookie, cgroupId, v6Only, expiresMillis);
-        if (info >= 0 && infoLen >= 72) {
+        if (info >= 0 && infoLen >= 72 && row >= 0) {
             sink.setTcpInfo(row, u32(b, info, infoLen, 68), u32(b, info, infoLen, 72), u32(b, info, infoLen, 100),
                     u64(b, info, infoLen, 120), u64(b, info, infoLen, 128), u64(b, info, infoLen, 160));
         }

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 class NetlinkSocketSourceTest {
 
     /** Replies from the captured dumps, with each request's seq patched in; an entry may be an error to throw. */
-    private static final class Scripted implements DiagChannel {
+    private static class Scripted implements DiagChannel {
         final Deque<Object> replies;
         int seq;
         boolean closed;
@@ -195,5 +195,119 @@ class NetlinkSocketSourceTest {
         SocketRequest synRecv = SocketRequest.ALL.onlyStates(EnumSet.of(SocketState.SYN_RECV));
         assertEquals(1 << 3 | 1 << 12, NetlinkSocketSource.stateMask(Protocol.TCP, synRecv));
         assertEquals(0, NetlinkSocketSource.stateMask(Protocol.UDP, synRecv), "no UDP dump at all");
+    }
+
+    /** The four dumps, each read as {@code pipelined} says, into one list of socket records. */
+    private static List<io.connmon.parser.model.SocketRecord> readAll(NetlinkSocketSource s, boolean pipelined,
+            List<FileReport> reports) {
+        List<io.connmon.parser.model.SocketRecord> out = new ArrayList<>();
+        for (Protocol p : new Protocol[] {Protocol.TCP, Protocol.UDP}) {
+            for (io.connmon.parser.model.Family f : io.connmon.parser.model.Family.values()) {
+                io.connmon.parser.model.CompactSocketList.Builder b =
+                        new io.connmon.parser.model.CompactSocketList.Builder(16);
+                reports.add(s.dump(p, f, p == Protocol.TCP ? 0x1FFE : 0x82, false, b, pipelined));
+                io.connmon.parser.model.CompactSocketList.of(List.of(b)).forEach(out::add);
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void aPipelinedDumpReadsWhatADirectOneReads() throws Exception {
+        List<FileReport> direct = new ArrayList<>();
+        List<FileReport> piped = new ArrayList<>();
+        List<Scripted> opened = new ArrayList<>();
+        Deque<Object> replies = captured("tcp4", "tcp6", "udp4", "udp6", "tcp4", "tcp6", "udp4", "udp6");
+        try (NetlinkSocketSource s = new NetlinkSocketSource(() -> {
+            Scripted c = new Scripted(replies);
+            opened.add(c);
+            return c;
+        })) {
+            List<io.connmon.parser.model.SocketRecord> a = readAll(s, false, direct);
+            List<io.connmon.parser.model.SocketRecord> b = readAll(s, true, piped);
+            assertEquals(19, a.size());
+            assertEquals(a, b);
+            assertEquals(direct, piped);
+            assertTrue(replies.isEmpty(), "every datagram read, and no receive past a dump's end");
+            assertEquals(1, opened.size(), "one socket for the eight dumps");
+            assertFalse(opened.get(0).closed);
+        }
+    }
+
+    @Test
+    void aPipelinedDumpThatFailsKeepsWhatCameBeforeAndTheNextDumpOpensANewSocket() throws Exception {
+        Deque<Object> replies = new ArrayDeque<>();
+        List<ByteBuffer> tcp4 = SsText.datagrams(SockDiagParserTest.LOOPBACK.resolve("tcp4.bin"));
+        replies.add(tcp4.get(0));
+        replies.add(new SockDiagSocket.ErrnoException("recv", SockDiagSocket.ENOBUFS));
+        replies.addAll(captured("tcp6"));
+        List<Scripted> opened = new ArrayList<>();
+        try (NetlinkSocketSource s = new NetlinkSocketSource(() -> {
+            Scripted c = new Scripted(replies);
+            opened.add(c);
+            return c;
+        })) {
+            io.connmon.parser.model.CompactSocketList.Builder b = new io.connmon.parser.model.CompactSocketList.Builder(16);
+            FileReport r = s.dump(Protocol.TCP, io.connmon.parser.model.Family.IPV4, 0x1FFE, false, b, true);
+            assertEquals("recv: receive buffer overrun (ENOBUFS)", r.error());
+            assertTrue(r.records() > 0 && r.records() == b.size(), "what came before the failure is kept");
+            assertTrue(opened.get(0).closed);
+            FileReport r6 = s.dump(Protocol.TCP, io.connmon.parser.model.Family.IPV6, 0x1FFE, false, b, true);
+            assertFalse(r6.failed());
+            assertEquals(2, opened.size());
+        }
+    }
+
+    @Test
+    void aPipelinedDumpGivenUpOnClosesItsSocketOnceTheReceiveReturns() throws Exception {
+        java.util.concurrent.CountDownLatch inReceive = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicInteger closes = new java.util.concurrent.atomic.AtomicInteger();
+        List<ByteBuffer> tcp4 = SsText.datagrams(SockDiagParserTest.LOOPBACK.resolve("tcp4.bin"));
+        Deque<Object> replies = new ArrayDeque<>(List.of(tcp4.get(0)));
+        Scripted slow = new Scripted(replies) {
+            @Override
+            public void receive(ByteBuffer buffer) throws IOException {
+                if (replies.isEmpty()) {
+                    inReceive.countDown();
+                    try {
+                        release.await(); // a kernel that never answers, until the receive times out
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    throw new SockDiagSocket.ErrnoException("recv", SockDiagSocket.EAGAIN);
+                }
+                super.receive(buffer);
+            }
+
+            @Override
+            public void close() {
+                closes.incrementAndGet();
+            }
+        };
+        try (NetlinkSocketSource s = new NetlinkSocketSource(() -> slow)) {
+            FileReport[] report = new FileReport[1];
+            io.connmon.parser.model.CompactSocketList.Builder sink = new io.connmon.parser.model.CompactSocketList.Builder(16);
+            Thread collector = new Thread(() -> report[0] = s.dump(Protocol.TCP, io.connmon.parser.model.Family.IPV4,
+                    0x1FFE, false, sink, true));
+            collector.start();
+            assertTrue(inReceive.await(10, java.util.concurrent.TimeUnit.SECONDS));
+            for (int i = 0; i < 1000 && sink.size() == 0; i++) {
+                Thread.sleep(10); // until the first datagram is parsed
+            }
+            collector.interrupt(); // the collection's deadline passed
+            collector.join(10_000);
+            assertFalse(collector.isAlive(), "the dump returns at once, not when the receive does");
+            assertEquals("interrupted", report[0].error());
+            assertTrue(report[0].records() > 0);
+            assertEquals(0, closes.get(), "not closed under a thread that still receives on it");
+            release.countDown();
+            long until = System.nanoTime() + 10_000_000_000L;
+            while (closes.get() == 0 && System.nanoTime() < until) {
+                Thread.sleep(5);
+            }
+            assertEquals(1, closes.get(), "closed once the receive returned");
+        }
+        assertEquals(1, closes.get(), "and not again when the source closes");
     }
 }

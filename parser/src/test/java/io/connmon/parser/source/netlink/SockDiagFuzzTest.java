@@ -74,7 +74,9 @@ class SockDiagFuzzTest {
                             expected.add(m[2]); // untouched by the mutation
                         }
                     }
+                    int framed = SockDiagParser.status(datagram, d.seq);
                     status = SockDiagParser.parse(datagram, d, sink);
+                    assertEquals(status, framed, "case " + c + ": the receiver's end of dump and the parser's");
                     if (i == j && status != SockDiagParser.MORE) {
                         // an injected end: later datagrams are rightly not read
                         break;
