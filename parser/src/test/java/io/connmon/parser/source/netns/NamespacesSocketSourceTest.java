@@ -109,6 +109,75 @@ class NamespacesSocketSourceTest {
         }
     }
 
+    /**
+     * A namespace file bind-mounted in the {@code ip netns} directory whose inode no process's {@code ns/net}
+     * has: listed by its name and inode with no process, and, procfs having no {@code /proc/PID/net} to read it
+     * through, skipped with why (counted); a file whose inode is a process's namespace names that one instead.
+     */
+    @Test
+    void aNamespaceNoProcessLivesInIsListedWithWhyProcfsCannotReadIt() throws Exception {
+        Path netns = Files.createDirectories(tmp.resolve("netns"));
+        Path docker = Files.createDirectories(tmp.resolve("docker-netns"));
+        long idle = inode(Files.writeString(netns.resolve("idle"), ""));
+        long blue = inode(Files.writeString(netns.resolve("blue"), ""));
+        long sandbox = inode(Files.writeString(docker.resolve("0123456789ab"), ""));
+        Files.delete(proc.resolve("100/ns/net")); // process 100 lives in blue
+        Files.createSymbolicLink(proc.resolve("100/ns/net"), Path.of("net:[" + blue + "]"));
+        NetnsDiscovery d = new NetnsDiscovery(proc, netns, List.of(netns, docker));
+        try (NamespacesSocketSource source = new NamespacesSocketSource(d, SourceKind.PROCFS, ns -> true)) {
+            SocketTable t = source.collect();
+            List<NetNamespace> nss = t.namespaces();
+            assertEquals(List.of(1, 100, 200, 300, -1, -1), nss.stream().map(NetNamespace::pid).toList());
+            assertEquals("blue", nss.get(1).name(), "named by its file, read through its process");
+            assertNull(nss.get(1).error());
+            NetNamespace none = nss.get(4);
+            assertEquals(idle, none.inode());
+            assertEquals(Long.toString(idle), none.id());
+            assertEquals("idle", none.name());
+            assertEquals("procfs", none.reader());
+            assertEquals(0, none.count());
+            assertTrue(none.error().contains("no process lives in it (held by " + netns.resolve("idle") + ")"),
+                    none.error());
+            assertTrue(none.error().contains("CAP_SYS_ADMIN"), none.error());
+            assertTrue(none.matches("idle") && none.matches(Long.toString(idle)) && !none.matches("-1"));
+            NetNamespace dockers = nss.get(5);
+            assertEquals(sandbox, dockers.inode());
+            assertNull(dockers.name(), "not an ip netns name");
+            assertTrue(dockers.error().contains(docker.resolve("0123456789ab").toString()), dockers.error());
+            assertEquals(3, source.skippedTotal(), "300's tables, idle, the sandbox");
+            assertEquals(3, t.sockets().size(), "the three readable namespaces' sockets, nothing of the others");
+            // asked for by name alone (connmon list --netns idle): the collection fails saying why, in one line
+            try (NamespacesSocketSource one = new NamespacesSocketSource(d, SourceKind.PROCFS,
+                    ns -> ns.matches("idle"))) {
+                SourceException e = assertThrows(SourceException.class, one::collect);
+                assertTrue(e.getMessage().startsWith("no network namespace could be read: " + idle + " (idle): no "
+                        + "process lives in it"), e.getMessage());
+                assertEquals(1, e.getMessage().lines().count());
+            }
+            // the bind mount removed (ip netns del idle): no longer listed
+            Files.delete(netns.resolve("idle"));
+            assertEquals(List.of(1, 100, 200, 300, -1), source.collect().namespaces().stream()
+                    .map(NetNamespace::pid).toList());
+        }
+    }
+
+    /** Auto tries netlink through the file first; a file that is no namespace cannot be entered, and says so. */
+    @Test
+    void autoSaysWhyNetlinkCouldNotEnterIt() throws Exception {
+        Path netns = Files.createDirectories(tmp.resolve("netns"));
+        Files.writeString(netns.resolve("idle"), "");
+        try (NamespacesSocketSource source = new NamespacesSocketSource(proc, netns, SourceKind.AUTO)) {
+            NetNamespace idle = source.collect().namespaces().stream().filter(n -> "idle".equals(n.name()))
+                    .findFirst().orElseThrow();
+            assertEquals(-1, idle.pid());
+            assertTrue(idle.error().contains("netlink cannot be used ("), idle.error());
+        }
+    }
+
+    private static long inode(Path p) throws IOException {
+        return (Long) Files.getAttribute(p, "unix:ino");
+    }
+
     private static void delete(Path p) {
         try (Stream<Path> s = Files.walk(p)) {
             s.sorted(Comparator.reverseOrder()).forEach(x -> x.toFile().delete());
