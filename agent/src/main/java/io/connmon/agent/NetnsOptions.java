@@ -150,7 +150,7 @@ final class NetnsOptions {
             if (ns.name() != null) {
                 b.append(" (").append(ns.name()).append(')');
             }
-            b.append(" pid ").append(ns.pid());
+            b.append(ns.pid() >= 0 ? " pid " + ns.pid() : " no process");
             ContainerRef c = ns.container();
             if (c.runtime() != null) {
                 b.append(' ').append(c.runtime()).append(' ').append(c.id().substring(0, Math.min(12, c.id().length())));

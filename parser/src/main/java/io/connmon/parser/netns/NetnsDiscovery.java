@@ -27,6 +27,9 @@ import java.util.Map;
  *
  * <p>Processes a sandbox hides ({@code hidepid=}, systemd's {@code ProtectProc=invisible}) are not seen, nor
  * their namespaces.
+ *
+ * <p>A namespace no process lives in, held by a bind-mounted file ({@code ip netns add}, Docker's sandboxes),
+ * is found by {@link #boundNamespaces()} instead: one {@code stat} per file.
  */
 public final class NetnsDiscovery {
 

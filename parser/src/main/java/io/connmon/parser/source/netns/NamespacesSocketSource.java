@@ -52,6 +52,11 @@ import java.util.function.Predicate;
  * {@code /proc} is (netlink needs no capability there). Each namespace's counters ({@code net/snmp},
  * {@code netstat}, {@code snmp6}, {@code sockstat}) come from {@code /proc/PID/net}.
  *
+ * <p>Namespaces no process lives in, held by a bind-mounted file ({@link NetnsDiscovery#boundNamespaces()}), are
+ * read after the others: netlink enters them through the file; procfs cannot (there is no {@code /proc/PID/net}
+ * without a process), so they are listed with why and no sockets, counted as skipped. One whose file names a
+ * namespace a process lives in is read once, as that process's.
+ *
  * <p>A namespace whose process exits between the scan and the read, or whose tables cannot be read, is listed
  * with its {@link NetNamespace#error()} and no sockets; the others stand. Readers are kept from one collection to
  * the next and closed when their namespace is no longer found (a held namespace file would keep it alive).
