@@ -157,22 +157,21 @@ public final class NamespacesSocketSource implements SocketSource {
             }
             boundSeen.add(b.inode());
             Entry e = bound.get(b.inode());
-            NetNamespace base = new NetNamespace(b.inode(), e == null ? -1 : e.key, b.name(), -1, false,
+            if (!include.test(new NetNamespace(b.inode(), e == null ? -1 : e.key, b.name(), -1, false,
                     ContainerRef.NONE, e == null ? null : e.reader, e == null ? null : e.readerReason, null,
-                    NetStats.EMPTY, null, acc.at, 0, null);
-            if (!include.test(base)) {
+                    NetStats.EMPTY, null, acc.at, 0, null))) {
                 continue;
             }
             if (e == null) {
-                e = openBound(b, unnamed);
+                e = openBound(b);
                 bound.put(b.inode(), e);
-                base = new NetNamespace(b.inode(), e.key, b.name(), -1, false, ContainerRef.NONE, e.reader,
-                        e.readerReason, null, NetStats.EMPTY, null, acc.at, 0, null);
             }
             if (e.key >= 0 && seen.contains(e.key)) {
                 continue; // a process's namespace whose inode could not be read: listed as pid:PID above
             }
-            failed(acc, e, base, request);
+            String reason = e.source != null ? e.readerReason : unreadBound(b, e.readerReason, unnamed);
+            failed(acc, e, new NetNamespace(b.inode(), e.key, b.name(), -1, false, ContainerRef.NONE, e.reader,
+                    reason, null, NetStats.EMPTY, null, acc.at, 0, null), request);
         }
         for (String fault : discovery.boundDirectoryFaults()) {
             if (dirFaultsTold.add(fault)) {
@@ -247,7 +246,7 @@ public final class NamespacesSocketSource implements SocketSource {
                     + " (entering it needs CAP_SYS_ADMIN): its closed connections are not counted");
         }
         if (e.source == null) {
-            acc.namespaces.add(skip(base, e.readerReason));
+            acc.namespaces.add(skip(base, base.readerReason()));
             return false;
         }
         SocketTable t;
@@ -403,7 +402,7 @@ public final class NamespacesSocketSource implements SocketSource {
      * A namespace a bind-mounted file holds and no process lives in. Netlink enters it through the file; procfs
      * cannot read it at all (there is no {@code /proc/PID/net} without a process), so it is then listed with why.
      */
-    private Entry openBound(NetnsDiscovery.Bound b, int unnamed) {
+    private Entry openBound(NetnsDiscovery.Bound b) {
         Entry e = new Entry();
         e.pid = -1;
         e.inode = b.inode();
@@ -412,7 +411,7 @@ public final class NamespacesSocketSource implements SocketSource {
         e.stats = () -> NetStats.EMPTY;
         e.portRangeNote = NamespacePortRange.UNKNOWABLE;
         String held = "no process lives in it (held by " + b.path() + ")";
-        String why = "as configured";
+        String why = "--source procfs as configured";
         if (kind != SourceKind.PROCFS) {
             try {
                 NamespaceHandle h = NamespaceHandle.open(b.path());
@@ -439,14 +438,23 @@ public final class NamespacesSocketSource implements SocketSource {
                 why = "netlink cannot be used (" + ex.getMessage() + ")";
             }
         }
-        String reason = held + ": its sockets can be read only by the netlink reader, entering it with setns"
-                + " (CAP_SYS_ADMIN); procfs reads a namespace through a process in it; " + why;
-        if (unnamed > 0) {
-            reason += "; it may be the namespace of one of the " + unnamed + " listed as pid:PID (their inodes"
-                    + " cannot be read)";
-        }
-        e.use(kind == SourceKind.NETLINK ? "netlink" : "procfs", null, reason);
+        e.use(kind == SourceKind.NETLINK ? "netlink" : "procfs", null, why);
         return e;
+    }
+
+    /**
+     * Why a namespace no process was found in cannot be read: {@code why} netlink is not used, and, when the
+     * inodes of {@code unnamed} namespaces of processes cannot be read, that it may be one of those.
+     */
+    private static String unreadBound(NetnsDiscovery.Bound b, String why, int unnamed) {
+        String s = (unnamed > 0 ? "no process found in it" : "no process lives in it") + " (held by " + b.path()
+                + "): procfs reads a namespace only through a process in it, so only netlink (setns: CAP_SYS_ADMIN)"
+                + " can read this one; " + why;
+        if (unnamed > 0) {
+            s += "; it may be one of the " + unnamed + " namespaces listed as pid:PID, whose inodes cannot be read"
+                    + " (CAP_SYS_PTRACE)";
+        }
+        return s;
     }
 
     @Override

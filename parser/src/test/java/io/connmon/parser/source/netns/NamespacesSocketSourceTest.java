@@ -161,6 +161,23 @@ class NamespacesSocketSourceTest {
         }
     }
 
+    /** Where a process's namespace cannot be named (no ptrace access), a file's namespace may be that one: said. */
+    @Test
+    void aFileMayHoldAProcesssNamespaceThatCannotBeNamed() throws Exception {
+        Path netns = Files.createDirectories(tmp.resolve("netns"));
+        Files.writeString(netns.resolve("idle"), "");
+        Files.delete(proc.resolve("200/ns/net")); // 200's inode cannot be read
+        try (NamespacesSocketSource source = new NamespacesSocketSource(proc, netns, SourceKind.PROCFS)) {
+            List<NetNamespace> nss = source.collect().namespaces();
+            assertEquals("pid:200", nss.get(2).id());
+            NetNamespace idle = nss.get(nss.size() - 1);
+            assertEquals("idle", idle.name());
+            assertTrue(idle.error().startsWith("no process found in it (held by "), idle.error());
+            assertTrue(idle.error().endsWith("it may be one of the 1 namespaces listed as pid:PID, whose inodes"
+                    + " cannot be read (CAP_SYS_PTRACE)"), idle.error());
+        }
+    }
+
     /** Auto tries netlink through the file first; a file that is no namespace cannot be entered, and says so. */
     @Test
     void autoSaysWhyNetlinkCouldNotEnterIt() throws Exception {
