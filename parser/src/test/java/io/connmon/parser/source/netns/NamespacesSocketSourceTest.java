@@ -178,6 +178,40 @@ class NamespacesSocketSourceTest {
         }
     }
 
+    /** A directory of namespace files that cannot be listed is logged once, not each collection; the rest stands. */
+    @Test
+    void anUnlistableDirectoryIsLoggedOnce() throws Exception {
+        Path loop = tmp.resolve("loop");
+        Files.createSymbolicLink(loop, loop);
+        List<String> warnings = new java.util.ArrayList<>();
+        java.util.logging.Logger log = java.util.logging.Logger.getLogger(NamespacesSocketSource.class.getName());
+        java.util.logging.Handler h = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                warnings.add(r.getMessage());
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        log.addHandler(h);
+        try (NamespacesSocketSource source = new NamespacesSocketSource(new NetnsDiscovery(proc, loop, List.of(loop)),
+                SourceKind.PROCFS, ns -> true)) {
+            assertEquals(4, source.collect().namespaces().size());
+            assertEquals(4, source.collect().namespaces().size());
+            assertEquals(1, warnings.stream().filter(w -> w.startsWith("cannot list " + loop)).count(),
+                    warnings.toString());
+        } finally {
+            log.removeHandler(h);
+            Files.delete(loop);
+        }
+    }
+
     /** Auto tries netlink through the file first; a file that is no namespace cannot be entered, and says so. */
     @Test
     void autoSaysWhyNetlinkCouldNotEnterIt() throws Exception {
