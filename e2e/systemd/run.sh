@@ -428,6 +428,18 @@ if in_ct -t 20 ip netns add "$NS" && in_ct -t 20 ip -n "$NS" link set lo up; the
             "http://127.0.0.1:$PORT/metrics" 2>/dev/null | grep '^connmon_netns_info' | head -c 600)"
     fi
     in_ct -t 20 systemctl stop connmon-nspeer.service >/dev/null 2>&1
+    # No process lives in it now; /run/netns/$NS still holds it: still listed, read through its file.
+    ns_held() {
+        local d
+        d=$(in_ct -t 10 curl -s --max-time 10 "http://127.0.0.1:$PORT/snapshot?netns=$ns_inode&limit=0" 2>/dev/null)
+        grep -q "\"pid\":null," <<<"$d" && grep -q "\"reader\":\"netlink\"" <<<"$d" && grep -q "\"error\":null" <<<"$d"
+    }
+    if wait_until 30 ns_held; then
+        ok "namespace $NS with no process left in it is still read, through /run/netns/$NS (pid null, netlink)"
+    else
+        notok "namespace $NS with no process in it in /snapshot: $(in_ct -t 10 curl -s --max-time 10 \
+            "http://127.0.0.1:$PORT/snapshot?netns=$ns_inode&limit=0" 2>/dev/null | head -c 600)"
+    fi
     in_ct -t 20 ip netns del "$NS"
 else
     notok "ip netns add $NS in the container"

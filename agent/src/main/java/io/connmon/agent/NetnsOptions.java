@@ -29,7 +29,9 @@ final class NetnsOptions {
 
     @Option(names = "--netns", paramLabel = "host|all", defaultValue = "${env:CONNMON_NETNS:-host}",
             description = "Which network namespaces to read: host (connmon's own, or --proc-root's) or all (every "
-                    + "namespace a process lives in; netlink where CAP_SYS_ADMIN allows setns, else /proc/PID/net). "
+                    + "namespace a process lives in, and those bind-mounted in /var/run/netns and /run/docker/netns; "
+                    + "netlink where CAP_SYS_ADMIN allows setns, else /proc/PID/net, which cannot read a namespace "
+                    + "no process lives in). "
                     + "list also takes one namespace: an ip netns name, a pid or a namespace inode. "
                     + "Env CONNMON_NETNS. Default: ${DEFAULT-VALUE}.")
     String netns;
@@ -89,13 +91,17 @@ final class NetnsOptions {
                     + src.procRoot + " is one process's (give the proc mount, /proc)", 2);
         }
         String wanted = netns;
-        NetnsDiscovery discovery = new NetnsDiscovery(src.procRoot, NETNS_DIR);
+        // bind-mounted namespaces are looked for beside the host's own /proc only: under another proc root
+        // (a host's, mounted into a container) this mount namespace's /var/run/netns is not that host's
+        NetnsDiscovery discovery = new NetnsDiscovery(src.procRoot, NETNS_DIR, SocketSources.isDefault(src.procRoot)
+                ? java.util.List.of(NETNS_DIR, NetnsDiscovery.DOCKER_NETNS_DIR) : java.util.List.of());
         // any pid in the namespace, not only the one connmon picks to stand for it: same net/tcp inode
         long pidKey = wanted.matches("[0-9]{1,7}") ? discovery.key(Integer.parseInt(wanted)) : -1;
         Predicate<NetNamespace> include = all() ? ns -> true
                 : ns -> ns.matches(wanted) || pidKey >= 0 && ns.key() == pidKey;
         NamespacesSocketSource source = new NamespacesSocketSource(discovery, kind, include);
-        String reason = "netns " + (all() ? "all" : netns) + ": every network namespace a process lives in, read by "
+        String reason = "netns " + (all() ? "all" : netns) + ": every network namespace a process lives in or a"
+                + " file holds, read by "
                 + (kind == SourceKind.PROCFS ? "procfs (as configured)" : kind == SourceKind.NETLINK
                         ? "netlink (as configured)" : "netlink where setns works (CAP_SYS_ADMIN), else procfs")
                 + "; each namespace's reader is logged once";
@@ -144,7 +150,7 @@ final class NetnsOptions {
             if (ns.name() != null) {
                 b.append(" (").append(ns.name()).append(')');
             }
-            b.append(" pid ").append(ns.pid());
+            b.append(ns.pid() >= 0 ? " pid " + ns.pid() : " no process");
             ContainerRef c = ns.container();
             if (c.runtime() != null) {
                 b.append(' ').append(c.runtime()).append(' ').append(c.id().substring(0, Math.min(12, c.id().length())));

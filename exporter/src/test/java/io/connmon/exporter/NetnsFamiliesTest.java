@@ -147,4 +147,42 @@ class NetnsFamiliesTest {
         assertEquals("process 99 left the namespace during the read", doc.get("namespaces").get(4).get("error").asText());
         assertNull(doc.get("namespaces").get(0).get("netnsUnknown"));
     }
+
+    /** A namespace no process lives in (read through its file): pid empty in the info metric, null in /snapshot. */
+    @Test
+    void aNamespaceWithNoProcessHasNoPid() throws Exception {
+        List<NetNamespace> nss = List.of(
+                new NetNamespace(4026532000L, 100, null, 10, true, null, "netlink", "own", null, null, null, 0, 1, null),
+                new NetNamespace(4026532177L, 101, "idle", -1, false, null, "netlink",
+                        "no process lives in it (held by /var/run/netns/idle); setns through the file works", null,
+                        null, null, 1, 2, null));
+        SocketTable t = new SocketTable("netlink", CompactSocketList.concat(List.of(
+                CompactSocketList.copyOf(established(1, 80)), CompactSocketList.copyOf(List.of(
+                        Sockets.tcp(SocketState.TIME_WAIT, "127.0.0.1", 40001, "127.0.0.1", 7000),
+                        Sockets.tcp(SocketState.TIME_WAIT, "127.0.0.1", 40002, "127.0.0.1", 7000)))), new int[] {0, 1}),
+                List.of(), SourceCapabilities.NETLINK, 0, nss);
+        Snapshot s = new Snapshot(Instant.parse("2026-11-25T18:00:00Z"), "h", t, NetStats.EMPTY, Duration.ofMillis(5),
+                System.nanoTime());
+        Map<String, String> pids = new TreeMap<>();
+        for (MetricSnapshot m : new NetnsFamilies(MetricsConfig.DEFAULT, "t", ListenerMemory.DEFAULT, 200).build(s)) {
+            if (m.getMetadata().getPrometheusName().equals("connmon_netns")) {
+                for (DataPointSnapshot p : m.getDataPoints()) {
+                    pids.put(p.getLabels().get("name"), p.getLabels().get("pid"));
+                }
+            }
+        }
+        assertEquals(Map.of("", "10", "idle", ""), pids);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        SnapshotJson.write(s, SocketQuery.parse(Map.of("netns", List.of("idle"), "state", List.of("time_wait"))),
+                out, false);
+        JsonNode doc = TestServer.JSON.readTree(out.toByteArray());
+        assertEquals(2, doc.get("total").asInt());
+        JsonNode ns = doc.get("namespaces").get(0);
+        assertEquals(4026532177L, ns.get("netns").asLong());
+        assertTrue(ns.get("pid").isNull(), ns.toString());
+        assertNull(ns.get("netnsPid"), "its inode is known: no netnsPid");
+        for (JsonNode sock : doc.get("sockets")) {
+            assertEquals(4026532177L, sock.get("netns").asLong());
+        }
+    }
 }

@@ -27,6 +27,9 @@ import java.util.Map;
  *
  * <p>Processes a sandbox hides ({@code hidepid=}, systemd's {@code ProtectProc=invisible}) are not seen, nor
  * their namespaces.
+ *
+ * <p>A namespace no process lives in, held by a bind-mounted file ({@code ip netns add}, Docker's sandboxes),
+ * is found by {@link #boundNamespaces()} instead: one {@code stat} per file.
  */
 public final class NetnsDiscovery {
 
@@ -34,14 +37,40 @@ public final class NetnsDiscovery {
     public record Found(long key, int pid, int processes) {
     }
 
+    /**
+     * A namespace a bind-mounted file holds ({@code ip netns add}'s {@code /var/run/netns/NAME}, Docker's
+     * {@code /run/docker/netns/ID}, the CNI's {@code /var/run/netns/cni-*}), whether or not a process lives in it.
+     *
+     * @param inode the namespace's inode ({@code stat -L} of the file)
+     * @param path the file, which {@code setns} can enter
+     * @param name its {@code ip netns} name when the file is in the {@code ip netns} directory, else {@code null}
+     */
+    public record Bound(long inode, Path path, String name) {
+    }
+
+    /** Docker's directory of the namespaces of its containers' sandboxes. */
+    public static final Path DOCKER_NETNS_DIR = Path.of("/run/docker/netns");
+
     private final Path procRoot;
     private final Path netnsDir;
+    private final List<Path> boundDirs;
+    private final List<String> dirFaults = new ArrayList<>(); // of the last boundNamespaces()
     private Map<Long, Integer> representatives = new HashMap<>(); // key -> pid, from the last scan
     private int unreadable;
 
+    /** Names from {@code netnsDir}, and the namespaces bind-mounted there ({@link #boundNamespaces}). */
     public NetnsDiscovery(Path procRoot, Path netnsDir) {
+        this(procRoot, netnsDir, List.of(netnsDir));
+    }
+
+    /**
+     * Names from {@code netnsDir}; the namespaces bind-mounted in {@code boundDirs} (none when empty) are found
+     * too, with no process in them.
+     */
+    public NetnsDiscovery(Path procRoot, Path netnsDir, List<Path> boundDirs) {
         this.procRoot = procRoot;
         this.netnsDir = netnsDir;
+        this.boundDirs = List.copyOf(boundDirs);
     }
 
     /** The proc root scanned. */
@@ -158,6 +187,53 @@ public final class NetnsDiscovery {
         return out;
     }
 
+    /**
+     * The namespaces held by files bind-mounted in the directories given at construction, one per inode (the
+     * {@code ip netns} directory first), in name order within each directory. Only namespace files count: on the
+     * device of {@code <procRoot>/self/ns/net} (nsfs), when that can be stat'ed; a leftover file whose mount is
+     * gone is passed over. A directory that does not exist holds none; one that cannot be listed is a fault
+     * ({@link #boundDirectoryFaults()}). Listing and one {@code stat} per file: no privilege needed.
+     */
+    public List<Bound> boundNamespaces() {
+        dirFaults.clear();
+        if (boundDirs.isEmpty()) {
+            return List.of();
+        }
+        long nsfs = deviceOf(procRoot.resolve("self/ns/net"));
+        Map<Long, Bound> out = new LinkedHashMap<>();
+        for (Path dir : boundDirs) {
+            List<Path> files = new ArrayList<>();
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+                for (Path p : ds) {
+                    files.add(p);
+                }
+            } catch (NoSuchFileException | java.nio.file.NotDirectoryException e) {
+                continue; // no namespace of that kind here
+            } catch (IOException | RuntimeException e) {
+                dirFaults.add("cannot list " + dir + " (" + e.getClass().getSimpleName() + (e.getMessage() == null
+                        ? "" : ": " + e.getMessage()) + "): the namespaces bind-mounted there are not found");
+                continue;
+            }
+            files.sort(null);
+            boolean named = dir.equals(netnsDir);
+            for (Path p : files) {
+                if (nsfs >= 0 && deviceOf(p) != nsfs) {
+                    continue; // not a namespace (a file whose bind mount is gone), or gone itself
+                }
+                long ino = inodeOf(p);
+                if (ino >= 0) {
+                    out.putIfAbsent(ino, new Bound(ino, p, named ? p.getFileName().toString() : null));
+                }
+            }
+        }
+        return new ArrayList<>(out.values());
+    }
+
+    /** Why directories could not be listed in the last {@link #boundNamespaces()}, one line each; empty when all could. */
+    public List<String> boundDirectoryFaults() {
+        return List.copyOf(dirFaults);
+    }
+
     /** What {@code <procRoot>/PID/cgroup} names; {@link ContainerRef#NONE} when it cannot be read. */
     public ContainerRef containerOf(int pid) {
         try {
@@ -175,6 +251,16 @@ public final class NetnsDiscovery {
             return -1;
         } catch (IOException | RuntimeException e) {
             return -2;
+        }
+    }
+
+    /** The device of the file {@code p} leads to (links followed), or -1 when it cannot be stat'ed. */
+    private static long deviceOf(Path p) {
+        try {
+            Object dev = Files.getAttribute(p, "unix:dev");
+            return dev instanceof Long ? (Long) dev : -1;
+        } catch (IOException | RuntimeException e) {
+            return -1;
         }
     }
 

@@ -129,6 +129,42 @@ class NetnsDiscoveryTest {
         assertTrue(new NetnsDiscovery(proc, tmp.resolve("absent")).names().isEmpty());
     }
 
+    /**
+     * Namespace files bind-mounted in the ip netns and Docker directories, one per inode, named only in the
+     * first; a file on another device than {@code self/ns/net}'s (no namespace: a mount gone) is passed over; a
+     * directory that does not exist is normal, one that cannot be listed is a fault.
+     */
+    @Test
+    void boundNamespacesOnePerInode() throws IOException {
+        Files.createDirectories(proc.resolve("1/ns"));
+        Files.writeString(proc.resolve("1/ns/net"), ""); // stands for nsfs: the device namespace files are on
+        Path netns = Files.createDirectories(tmp.resolve("netns"));
+        Path docker = Files.createDirectories(tmp.resolve("docker"));
+        Files.writeString(netns.resolve("red"), "");
+        Files.writeString(netns.resolve("blue"), "");
+        Files.createLink(docker.resolve("sandbox1"), netns.resolve("blue")); // the same namespace twice
+        Files.writeString(docker.resolve("sandbox2"), "");
+        Files.createSymbolicLink(netns.resolve("stale"), Path.of("/proc/version")); // another device
+        long blue = (Long) Files.getAttribute(netns.resolve("blue"), "unix:ino");
+        long red = (Long) Files.getAttribute(netns.resolve("red"), "unix:ino");
+        long sandbox2 = (Long) Files.getAttribute(docker.resolve("sandbox2"), "unix:ino");
+        NetnsDiscovery d = new NetnsDiscovery(proc, netns, List.of(netns, docker, tmp.resolve("absent")));
+        assertEquals(List.of(new NetnsDiscovery.Bound(blue, netns.resolve("blue"), "blue"),
+                new NetnsDiscovery.Bound(red, netns.resolve("red"), "red"),
+                new NetnsDiscovery.Bound(sandbox2, docker.resolve("sandbox2"), null)), d.boundNamespaces());
+        assertEquals(List.of(), d.boundDirectoryFaults());
+        Files.delete(netns.resolve("stale")); // a link out of the temporary directory, which JUnit warns about
+        assertEquals(List.of(), new NetnsDiscovery(proc, netns, List.of()).boundNamespaces());
+        // a directory that cannot be listed (here a link to itself): a fault, the others stand
+        Path loop = tmp.resolve("loop");
+        Files.createSymbolicLink(loop, loop);
+        NetnsDiscovery faulty = new NetnsDiscovery(proc, netns, List.of(loop, docker));
+        assertEquals(2, faulty.boundNamespaces().size()); // sandbox1 (blue, unnamed here) and sandbox2
+        assertEquals(1, faulty.boundDirectoryFaults().size());
+        assertTrue(faulty.boundDirectoryFaults().get(0).startsWith("cannot list " + loop), faulty.boundDirectoryFaults()
+                .toString());
+    }
+
     private static int pidOf(List<NetnsDiscovery.Found> found, long key) {
         return found.stream().filter(f -> f.key() == key).mapToInt(NetnsDiscovery.Found::pid).findFirst().orElse(-1);
     }

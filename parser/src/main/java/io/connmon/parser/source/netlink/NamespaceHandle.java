@@ -15,7 +15,8 @@ import java.util.concurrent.Callable;
  * namespace. A socket opened inside (a netlink socket, a {@code /proc/sys/net} file) keeps to that namespace
  * from any thread afterwards.
  *
- * <p>Opening the link needs ptrace access to its process (CAP_SYS_PTRACE for another user's); entering needs
+ * <p>Opening a process's link needs ptrace access to it (CAP_SYS_PTRACE for another user's; a bind-mounted
+ * file needs only read permission); entering needs
  * CAP_SYS_ADMIN. Holding the handle keeps the namespace alive: close it when the namespace's processes are gone.
  */
 public final class NamespaceHandle implements AutoCloseable {
@@ -43,7 +44,8 @@ public final class NamespaceHandle implements AutoCloseable {
     }
 
     /**
-     * Opens the namespace {@code nsLink} names and checks that this process may enter it.
+     * Opens the namespace {@code nsLink} names (a process's {@code /proc/PID/ns/net}, or a file a namespace is
+     * bind-mounted on, such as {@code /var/run/netns/NAME}) and checks that this process may enter it.
      *
      * @throws IOException naming what is missing: ptrace access to open it, CAP_SYS_ADMIN to enter it
      */
@@ -55,8 +57,9 @@ public final class NamespaceHandle implements AutoCloseable {
         try {
             fd = Libc.open(nsLink.toString(), O_RDONLY_CLOEXEC);
         } catch (LastErrorException e) {
-            throw new IOException("open " + nsLink + ": " + (e.getErrorCode() == EPERM || e.getErrorCode() == 13
-                    ? "no ptrace access (needs CAP_SYS_PTRACE)" : "errno " + e.getErrorCode()));
+            boolean denied = e.getErrorCode() == EPERM || e.getErrorCode() == 13;
+            throw new IOException("open " + nsLink + ": " + (!denied ? "errno " + e.getErrorCode()
+                    : nsLink.startsWith("/proc") ? "no ptrace access (needs CAP_SYS_PTRACE)" : "permission denied"));
         } catch (LinkageError e) {
             throw new IOException("JNA cannot load: " + e.getMessage());
         }

@@ -52,6 +52,11 @@ import java.util.function.Predicate;
  * {@code /proc} is (netlink needs no capability there). Each namespace's counters ({@code net/snmp},
  * {@code netstat}, {@code snmp6}, {@code sockstat}) come from {@code /proc/PID/net}.
  *
+ * <p>Namespaces no process lives in, held by a bind-mounted file ({@link NetnsDiscovery#boundNamespaces()}), are
+ * read after the others: netlink enters them through the file; procfs cannot (there is no {@code /proc/PID/net}
+ * without a process), so they are listed with why and no sockets, counted as skipped. One whose file names a
+ * namespace a process lives in is read once, as that process's.
+ *
  * <p>A namespace whose process exits between the scan and the read, or whose tables cannot be read, is listed
  * with its {@link NetNamespace#error()} and no sockets; the others stand. Readers are kept from one collection to
  * the next and closed when their namespace is no longer found (a held namespace file would keep it alive).
@@ -65,6 +70,8 @@ public final class NamespacesSocketSource implements SocketSource {
     private final SourceKind kind;
     private final Predicate<NetNamespace> include; // which to read
     private final Map<Long, Entry> entries = new HashMap<>();
+    private final Map<Long, Entry> bound = new HashMap<>(); // namespaces no process lives in, by inode
+    private final Set<String> dirFaultsTold = new HashSet<>();
     private String name = "netns";
     private long skippedTotal;
     private NamespaceEvents events; // null until subscribed
@@ -110,15 +117,10 @@ public final class NamespacesSocketSource implements SocketSource {
         long ownKey = discovery.ownKey();
         found = ownFirst(found, ownKey);
         Map<Long, String> names = null; // read once per collection, when first needed
-        List<CompactSocketList> lists = new ArrayList<>();
-        List<NetNamespace> namespaces = new ArrayList<>();
-        List<FileReport> inputs = new ArrayList<>();
-        long dropped = 0;
-        int at = 0;
-        boolean anyRead = false;
-        Set<String> readers = new java.util.TreeSet<>();
-        SourceCapabilities knows = null;
+        Acc acc = new Acc();
         Set<Long> seen = new HashSet<>();
+        Set<Long> pidInodes = new HashSet<>(); // namespace inodes of the namespaces processes live in
+        int unnamed = 0; // of those, how many have an inode that cannot be read
         for (NetnsDiscovery.Found f : found) {
             seen.add(f.key());
             Entry e = entries.get(f.key());
@@ -133,61 +135,50 @@ public final class NamespacesSocketSource implements SocketSource {
                 entries.put(f.key(), e);
             }
             e.pid = f.pid();
+            if (e.inode >= 0) {
+                pidInodes.add(e.inode);
+            } else {
+                unnamed++;
+            }
             NetNamespace base = new NetNamespace(e.inode, f.key(), e.name, f.pid(), f.key() == ownKey, e.container,
-                    e.reader, e.readerReason, e.inodeNote, NetStats.EMPTY, null, at, 0, null);
+                    e.reader, e.readerReason, e.inodeNote, NetStats.EMPTY, null, acc.at, 0, null);
             if (!include.test(base)) {
                 continue;
             }
-            NamespaceEvents.Opener opener = eventsOpener(e);
-            if (opener != null) {
-                followed.put(f.key(), opener);
-            } else if (e.source != null && events != null && !procfsEventsNoted) {
-                procfsEventsNoted = true;
-                LOG.info("destroy events: namespace " + base.id() + " is read through " + e.reader
-                        + " (entering it needs CAP_SYS_ADMIN): its closed connections are not counted");
+            if (failed(acc, e, base, request) && e.handle == null) {
+                // a new process is picked next time; a netlink reader reopens itself
+                entries.remove(f.key()).close();
             }
-            if (e.source == null) {
-                namespaces.add(skip(base, e.readerReason));
-                continue;
-            }
-            SocketTable t;
-            try {
-                t = e.source.collect(request);
-                if (e.handle == null && discovery.key(f.pid()) != f.key()) {
-                    throw new SourceException("process " + f.pid() + " left the namespace during the read");
-                }
-            } catch (SourceException | RuntimeException ex) {
-                namespaces.add(skip(base, ex.getMessage()));
-                if (e.handle == null) { // a new process is picked next time; a netlink reader reopens itself
-                    entries.remove(f.key()).close();
-                }
-                continue;
-            }
-            anyRead = true;
-            readers.add(e.reader);
-            knows = knows == null ? t.knows() : and(knows, t.knows());
-            NetStats stats = e.stats.read();
-            String rangeNote = null;
-            if (stats.ephemeralPorts() == null) {
-                PortRange r = e.portRange();
-                if (r != null) {
-                    stats = new NetStats(stats.counters(), stats.sockstat(), r, stats.inputs());
-                } else {
-                    rangeNote = e.portRangeNote;
-                }
-            }
-            CompactSocketList list = CompactSocketList.copyOf(t.sockets());
-            String prefix = base.id() + " ";
-            for (FileReport r : t.inputs()) {
-                inputs.add(new FileReport(prefix + r.name(), r.present(), r.records(), r.skipped(), r.problems(),
-                        r.error()));
-            }
-            dropped += t.duplicatesDropped();
-            lists.add(list);
-            namespaces.add(new NetNamespace(e.inode, f.key(), e.name, f.pid(), f.key() == ownKey, e.container,
-                    e.reader, e.readerReason, e.inodeNote, stats, rangeNote, at, list.size(), null));
-            at += list.size();
         }
+        Set<Long> boundSeen = new HashSet<>();
+        for (NetnsDiscovery.Bound b : discovery.boundNamespaces()) {
+            if (pidInodes.contains(b.inode())) {
+                continue; // a process lives in it: read above
+            }
+            boundSeen.add(b.inode());
+            Entry e = bound.get(b.inode());
+            if (!include.test(new NetNamespace(b.inode(), e == null ? -1 : e.key, b.name(), -1, false,
+                    ContainerRef.NONE, e == null ? null : e.reader, e == null ? null : e.readerReason, null,
+                    NetStats.EMPTY, null, acc.at, 0, null))) {
+                continue;
+            }
+            if (e == null) {
+                e = openBound(b);
+                bound.put(b.inode(), e);
+            }
+            if (e.key >= 0 && seen.contains(e.key)) {
+                continue; // a process's namespace whose inode could not be read: listed as pid:PID above
+            }
+            String reason = e.source != null ? e.readerReason : unreadBound(b, e.readerReason, unnamed);
+            failed(acc, e, new NetNamespace(b.inode(), e.key, b.name(), -1, false, ContainerRef.NONE, e.reader,
+                    reason, null, NetStats.EMPTY, null, acc.at, 0, null), request);
+        }
+        for (String fault : discovery.boundDirectoryFaults()) {
+            if (dirFaultsTold.add(fault)) {
+                LOG.warning(fault);
+            }
+        }
+        dirFaultsTold.retainAll(discovery.boundDirectoryFaults());
         if (events != null) {
             events.sync(followed); // before the handles of namespaces gone are closed
         }
@@ -198,24 +189,102 @@ public final class NamespacesSocketSource implements SocketSource {
                 it.remove();
             }
         }
-        if (!anyRead && !found.isEmpty() && namespaces.stream().allMatch(n -> n.error() != null)
+        // a held file keeps its namespace alive: let go of those no longer bind-mounted, or now a process's
+        for (Iterator<Map.Entry<Long, Entry>> it = bound.entrySet().iterator(); it.hasNext();) {
+            Map.Entry<Long, Entry> me = it.next();
+            if (!boundSeen.contains(me.getKey())) {
+                me.getValue().close();
+                it.remove();
+            }
+        }
+        List<NetNamespace> namespaces = acc.namespaces;
+        if (!acc.anyRead && !found.isEmpty() && namespaces.stream().allMatch(n -> n.error() != null)
                 && !namespaces.isEmpty()) {
-            throw new SourceException("no network namespace could be read: " + namespaces.get(0).id() + ": "
+            throw new SourceException("no network namespace could be read: " + namespaces.get(0).id()
+                    + (namespaces.get(0).name() != null ? " (" + namespaces.get(0).name() + ")" : "") + ": "
                     + namespaces.get(0).error());
         }
         if (found.isEmpty()) {
             throw new SourceException("no process found under " + discovery.procRoot() + ": no namespace to read");
         }
-        name = readers.isEmpty() ? "netns" : String.join("+", readers);
-        int[] idx = new int[lists.size()];
+        name = acc.readers.isEmpty() ? "netns" : String.join("+", acc.readers);
+        int[] idx = new int[acc.lists.size()];
         int li = 0;
         for (int i = 0; i < namespaces.size(); i++) {
             if (namespaces.get(i).error() == null) {
                 idx[li++] = i;
             }
         }
-        return new SocketTable(name, CompactSocketList.concat(lists, idx), inputs,
-                knows == null ? SourceCapabilities.MINIMAL : knows, dropped, namespaces);
+        return new SocketTable(name, CompactSocketList.concat(acc.lists, idx), acc.inputs,
+                acc.knows == null ? SourceCapabilities.MINIMAL : acc.knows, acc.dropped, namespaces);
+    }
+
+    /** What a collection gathers, namespace by namespace. */
+    private static final class Acc {
+        final List<CompactSocketList> lists = new ArrayList<>();
+        final List<NetNamespace> namespaces = new ArrayList<>();
+        final List<FileReport> inputs = new ArrayList<>();
+        final Set<String> readers = new java.util.TreeSet<>();
+        long dropped;
+        int at;
+        boolean anyRead;
+        SourceCapabilities knows;
+    }
+
+    /**
+     * Reads the namespace {@code e} holds into {@code acc}, or lists it skipped with why.
+     *
+     * @return whether its tables failed to read this time (not: it has no reader)
+     */
+    private boolean failed(Acc acc, Entry e, NetNamespace base, SocketRequest request) {
+        NamespaceEvents.Opener opener = eventsOpener(e);
+        if (opener != null) {
+            followed.put(base.key(), opener);
+        } else if (e.source != null && events != null && !procfsEventsNoted) {
+            procfsEventsNoted = true;
+            LOG.info("destroy events: namespace " + base.id() + " is read through " + e.reader
+                    + " (entering it needs CAP_SYS_ADMIN): its closed connections are not counted");
+        }
+        if (e.source == null) {
+            acc.namespaces.add(skip(base, base.readerReason()));
+            return false;
+        }
+        SocketTable t;
+        try {
+            t = e.source.collect(request);
+            if (e.handle == null && discovery.key(base.pid()) != base.key()) {
+                throw new SourceException("process " + base.pid() + " left the namespace during the read");
+            }
+        } catch (SourceException | RuntimeException ex) {
+            acc.namespaces.add(skip(base, ex.getMessage()));
+            return true;
+        }
+        acc.anyRead = true;
+        acc.readers.add(e.reader);
+        acc.knows = acc.knows == null ? t.knows() : and(acc.knows, t.knows());
+        NetStats stats = e.stats.get();
+        String rangeNote = null;
+        if (stats.ephemeralPorts() == null) {
+            PortRange r = e.portRange();
+            if (r != null) {
+                stats = new NetStats(stats.counters(), stats.sockstat(), r, stats.inputs());
+            } else {
+                rangeNote = e.portRangeNote;
+            }
+        }
+        CompactSocketList list = CompactSocketList.copyOf(t.sockets());
+        String prefix = base.id() + " ";
+        for (FileReport r : t.inputs()) {
+            acc.inputs.add(new FileReport(prefix + r.name(), r.present(), r.records(), r.skipped(), r.problems(),
+                    r.error()));
+        }
+        acc.dropped += t.duplicatesDropped();
+        acc.lists.add(list);
+        acc.namespaces.add(new NetNamespace(base.inode(), base.key(), base.name(), base.pid(), base.own(),
+                base.container(), e.reader, e.readerReason, base.inodeNote(), stats, rangeNote, acc.at, list.size(),
+                null));
+        acc.at += list.size();
+        return false;
     }
 
     /**
@@ -291,7 +360,7 @@ public final class NamespacesSocketSource implements SocketSource {
         e.name = e.inode >= 0 ? names.get(e.inode) : null;
         e.container = discovery.containerOf(f.pid());
         Path root = own ? discovery.procRoot() : pidRoot;
-        e.stats = new NetStatReader(root);
+        e.stats = new NetStatReader(root)::read;
         if (own) {
             String why = kind == SourceKind.PROCFS ? "as configured" : NetlinkSocketSource.probe();
             if (kind != SourceKind.PROCFS && why == null) {
@@ -329,6 +398,65 @@ public final class NamespacesSocketSource implements SocketSource {
         return e;
     }
 
+    /**
+     * A namespace a bind-mounted file holds and no process lives in. Netlink enters it through the file; procfs
+     * cannot read it at all (there is no {@code /proc/PID/net} without a process), so it is then listed with why.
+     */
+    private Entry openBound(NetnsDiscovery.Bound b) {
+        Entry e = new Entry();
+        e.pid = -1;
+        e.inode = b.inode();
+        e.name = b.name();
+        e.container = ContainerRef.NONE;
+        e.stats = () -> NetStats.EMPTY;
+        e.portRangeNote = NamespacePortRange.UNKNOWABLE;
+        String held = "no process lives in it (held by " + b.path() + ")";
+        String why = "--source procfs as configured";
+        if (kind != SourceKind.PROCFS) {
+            try {
+                NamespaceHandle h = NamespaceHandle.open(b.path());
+                e.handle = h;
+                // the key the processes' namespaces go by, seen from inside: tells whether one of them is this one
+                e.key = h.inside(() -> (Long) java.nio.file.Files.getAttribute(Path.of("/proc/thread-self/net/tcp"),
+                        "unix:ino"));
+                e.use("netlink", NetlinkSocketSource.in(h), held + "; setns through the file works");
+                e.portRange = NamespacePortRange.inside(h);
+                e.portRangeNote = e.portRange.problem();
+                e.stats = () -> {
+                    try {
+                        return h.inside(() -> new NetStatReader(Path.of("/proc/thread-self")).read());
+                    } catch (IOException ex) {
+                        return NetStats.EMPTY;
+                    }
+                };
+                return e;
+            } catch (IOException | RuntimeException | LinkageError ex) {
+                e.close();
+                e.handle = null;
+                e.portRange = null;
+                e.key = -1;
+                why = "netlink cannot be used (" + ex.getMessage() + ")";
+            }
+        }
+        e.use(kind == SourceKind.NETLINK ? "netlink" : "procfs", null, why);
+        return e;
+    }
+
+    /**
+     * Why a namespace no process was found in cannot be read: {@code why} netlink is not used, and, when the
+     * inodes of {@code unnamed} namespaces of processes cannot be read, that it may be one of those.
+     */
+    private static String unreadBound(NetnsDiscovery.Bound b, String why, int unnamed) {
+        String s = (unnamed > 0 ? "no process found in it" : "no process lives in it") + " (held by " + b.path()
+                + "): procfs reads a namespace only through a process in it, so only netlink (setns: CAP_SYS_ADMIN)"
+                + " can read this one; " + why;
+        if (unnamed > 0) {
+            s += "; it may be one of the " + unnamed + " namespaces listed as pid:PID, whose inodes cannot be read"
+                    + " (CAP_SYS_PTRACE)";
+        }
+        return s;
+    }
+
     @Override
     public synchronized void close() {
         if (events != null) {
@@ -338,6 +466,10 @@ public final class NamespacesSocketSource implements SocketSource {
             e.close();
         }
         entries.clear();
+        for (Entry e : bound.values()) {
+            e.close();
+        }
+        bound.clear();
     }
 
     /** What is kept of a namespace between collections. */
@@ -351,7 +483,8 @@ public final class NamespacesSocketSource implements SocketSource {
         String readerReason;
         SocketSource source; // null: cannot be read (see readerReason)
         NamespaceHandle handle; // netlink only
-        NetStatReader stats;
+        long key = -1; // bound ones: the inode of net/tcp seen from inside, -1 when it cannot be entered
+        java.util.function.Supplier<NetStats> stats;
         NamespacePortRange portRange; // opened inside the namespace; netlink only
         String portRangeNote;
 

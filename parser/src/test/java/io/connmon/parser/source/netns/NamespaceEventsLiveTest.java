@@ -27,8 +27,8 @@ import org.junit.jupiter.api.Test;
  * The destroy events of a namespace other than connmon's own: the test makes its own ({@code ip netns add
  * cmtest-ev-RANDOM}, deleted afterwards), runs a listener and {@value #N} connections opened and closed inside it
  * (python3 under {@code ip netns exec}, bounded by {@code timeout}), and checks that the namespaces source's feed
- * counted exactly {@value #N} on that port each way, then that the subscription is closed when the namespace's
- * process is gone. Needs root (ip netns add, setns), {@code ip} and python3: skipped without them, failed under
+ * counted exactly {@value #N} on that port each way, then that the subscription stays while {@code ip netns}'s file
+ * holds the namespace after its process is gone, and is closed when the namespace is deleted. Needs root (ip netns add, setns), {@code ip} and python3: skipped without them, failed under
  * CI=true.
  */
 class NamespaceEventsLiveTest {
@@ -127,8 +127,13 @@ class NamespaceEventsLiveTest {
                 assertEquals(0, feed.lost());
                 assertEquals(0, feed.failures());
 
-                in.close(); // the load ends: its namespace is no longer found (no process in it)
+                in.close(); // the load ends: no process lives in the namespace, /var/run/netns/NAME still holds it
                 assertTrue(load.waitFor(10, TimeUnit.SECONDS), "the load ended");
+                SocketTable held = source.collect();
+                assertEquals(1, held.namespaces().size(), name + " is still found, by its file");
+                assertEquals(-1, held.namespaces().get(0).pid(), "no process in it");
+                assertEquals(1, events.subscriptions(), "still followed while its file holds it");
+                run("ip", "netns", "del", name); // the namespace is gone
                 source.collect();
                 assertEquals(0, events.subscriptions(), "the subscription of " + name + " is closed when it is gone");
                 assertEquals(0, feed.failures());

@@ -109,6 +109,126 @@ class NamespacesSocketSourceTest {
         }
     }
 
+    /**
+     * A namespace file bind-mounted in the {@code ip netns} directory whose inode no process's {@code ns/net}
+     * has: listed by its name and inode with no process, and, procfs having no {@code /proc/PID/net} to read it
+     * through, skipped with why (counted); a file whose inode is a process's namespace names that one instead.
+     */
+    @Test
+    void aNamespaceNoProcessLivesInIsListedWithWhyProcfsCannotReadIt() throws Exception {
+        Path netns = Files.createDirectories(tmp.resolve("netns"));
+        Path docker = Files.createDirectories(tmp.resolve("docker-netns"));
+        long idle = inode(Files.writeString(netns.resolve("idle"), ""));
+        long blue = inode(Files.writeString(netns.resolve("blue"), ""));
+        long sandbox = inode(Files.writeString(docker.resolve("0123456789ab"), ""));
+        Files.delete(proc.resolve("100/ns/net")); // process 100 lives in blue
+        Files.createSymbolicLink(proc.resolve("100/ns/net"), Path.of("net:[" + blue + "]"));
+        NetnsDiscovery d = new NetnsDiscovery(proc, netns, List.of(netns, docker));
+        try (NamespacesSocketSource source = new NamespacesSocketSource(d, SourceKind.PROCFS, ns -> true)) {
+            SocketTable t = source.collect();
+            List<NetNamespace> nss = t.namespaces();
+            assertEquals(List.of(1, 100, 200, 300, -1, -1), nss.stream().map(NetNamespace::pid).toList());
+            assertEquals("blue", nss.get(1).name(), "named by its file, read through its process");
+            assertNull(nss.get(1).error());
+            NetNamespace none = nss.get(4);
+            assertEquals(idle, none.inode());
+            assertEquals(Long.toString(idle), none.id());
+            assertEquals("idle", none.name());
+            assertEquals("procfs", none.reader());
+            assertEquals(0, none.count());
+            assertTrue(none.error().contains("no process lives in it (held by " + netns.resolve("idle") + ")"),
+                    none.error());
+            assertTrue(none.error().contains("CAP_SYS_ADMIN"), none.error());
+            assertTrue(none.matches("idle") && none.matches(Long.toString(idle)) && !none.matches("-1"));
+            NetNamespace dockers = nss.get(5);
+            assertEquals(sandbox, dockers.inode());
+            assertNull(dockers.name(), "not an ip netns name");
+            assertTrue(dockers.error().contains(docker.resolve("0123456789ab").toString()), dockers.error());
+            assertEquals(3, source.skippedTotal(), "300's tables, idle, the sandbox");
+            assertEquals(3, t.sockets().size(), "the three readable namespaces' sockets, nothing of the others");
+            // asked for by name alone (connmon list --netns idle): the collection fails saying why, in one line
+            try (NamespacesSocketSource one = new NamespacesSocketSource(d, SourceKind.PROCFS,
+                    ns -> ns.matches("idle"))) {
+                SourceException e = assertThrows(SourceException.class, one::collect);
+                assertTrue(e.getMessage().startsWith("no network namespace could be read: " + idle + " (idle): no "
+                        + "process lives in it"), e.getMessage());
+                assertEquals(1, e.getMessage().lines().count());
+            }
+            // the bind mount removed (ip netns del idle): no longer listed
+            Files.delete(netns.resolve("idle"));
+            assertEquals(List.of(1, 100, 200, 300, -1), source.collect().namespaces().stream()
+                    .map(NetNamespace::pid).toList());
+        }
+    }
+
+    /** Where a process's namespace cannot be named (no ptrace access), a file's namespace may be that one: said. */
+    @Test
+    void aFileMayHoldAProcesssNamespaceThatCannotBeNamed() throws Exception {
+        Path netns = Files.createDirectories(tmp.resolve("netns"));
+        Files.writeString(netns.resolve("idle"), "");
+        Files.delete(proc.resolve("200/ns/net")); // 200's inode cannot be read
+        try (NamespacesSocketSource source = new NamespacesSocketSource(proc, netns, SourceKind.PROCFS)) {
+            List<NetNamespace> nss = source.collect().namespaces();
+            assertEquals("pid:200", nss.get(2).id());
+            NetNamespace idle = nss.get(nss.size() - 1);
+            assertEquals("idle", idle.name());
+            assertTrue(idle.error().startsWith("no process found in it (held by "), idle.error());
+            assertTrue(idle.error().endsWith("it may be one of the 1 namespaces listed as pid:PID, whose inodes"
+                    + " cannot be read (CAP_SYS_PTRACE)"), idle.error());
+        }
+    }
+
+    /** A directory of namespace files that cannot be listed is logged once, not each collection; the rest stands. */
+    @Test
+    void anUnlistableDirectoryIsLoggedOnce() throws Exception {
+        Path loop = tmp.resolve("loop");
+        Files.createSymbolicLink(loop, loop);
+        List<String> warnings = new java.util.ArrayList<>();
+        java.util.logging.Logger log = java.util.logging.Logger.getLogger(NamespacesSocketSource.class.getName());
+        java.util.logging.Handler h = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                warnings.add(r.getMessage());
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        log.addHandler(h);
+        try (NamespacesSocketSource source = new NamespacesSocketSource(new NetnsDiscovery(proc, loop, List.of(loop)),
+                SourceKind.PROCFS, ns -> true)) {
+            assertEquals(4, source.collect().namespaces().size());
+            assertEquals(4, source.collect().namespaces().size());
+            assertEquals(1, warnings.stream().filter(w -> w.startsWith("cannot list " + loop)).count(),
+                    warnings.toString());
+        } finally {
+            log.removeHandler(h);
+            Files.delete(loop);
+        }
+    }
+
+    /** Auto tries netlink through the file first; a file that is no namespace cannot be entered, and says so. */
+    @Test
+    void autoSaysWhyNetlinkCouldNotEnterIt() throws Exception {
+        Path netns = Files.createDirectories(tmp.resolve("netns"));
+        Files.writeString(netns.resolve("idle"), "");
+        try (NamespacesSocketSource source = new NamespacesSocketSource(proc, netns, SourceKind.AUTO)) {
+            NetNamespace idle = source.collect().namespaces().stream().filter(n -> "idle".equals(n.name()))
+                    .findFirst().orElseThrow();
+            assertEquals(-1, idle.pid());
+            assertTrue(idle.error().contains("netlink cannot be used ("), idle.error());
+        }
+    }
+
+    private static long inode(Path p) throws IOException {
+        return (Long) Files.getAttribute(p, "unix:ino");
+    }
+
     private static void delete(Path p) {
         try (Stream<Path> s = Files.walk(p)) {
             s.sorted(Comparator.reverseOrder()).forEach(x -> x.toFile().delete());
