@@ -20,8 +20,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Reads sockets the way {@code ss} does: four {@code NETLINK_SOCK_DIAG} dumps (TCP and UDP, IPv4 and IPv6)
- * parsed straight into compact columns from one reused direct buffer, no object per socket.
+ * Reads sockets the way {@code ss} does, with {@code NETLINK_SOCK_DIAG} dumps parsed straight into compact
+ * columns, no object per socket: TCP of both families in one dump (the older {@code TCPDIAG_GETSOCK} request,
+ * one walk of the kernel's TCP tables instead of two; two dumps where a kernel refuses it), then UDP over IPv4
+ * and IPv6. A large dump is received on a second thread while this one parses.
  *
  * <p>It sees the network namespace of the calling process only (not another proc root's). Over the
  * /proc/net tables it knows each listener's backlog limit, whether an IPv6 socket is dual-stack, the socket's
@@ -46,6 +48,7 @@ public final class NetlinkSocketSource implements SocketSource {
     static final int PIPELINE_FROM = 2_000;
 
     private static final int REQUEST_BYTES = 72;
+    private static final int COMPAT_REQUEST_BYTES = 76;
     private static final int NLM_F_REQUEST = 0x1;
     private static final int NLM_F_DUMP = 0x300;
     private static final int TCP_ALL_STATES = 0x1FFE; // 1 << code for codes 1 (ESTABLISHED) .. 12 (NEW_SYN_RECV)
@@ -58,17 +61,25 @@ public final class NetlinkSocketSource implements SocketSource {
     private final int[] lastSizes = new int[4];
     private ByteBuffer buffer; // allocated on first use, reused
     private ByteBuffer[] slots; // for pipelined dumps, allocated on the first
+    private boolean twoFamilyDump; // until the kernel refuses TCPDIAG_GETSOCK
     private ByteBuffer request;
     private DiagChannel channel;
     private int seq = (int) (System.nanoTime() & 0x3FFFFFFF);
 
     /** A source on this host's kernel. */
     public NetlinkSocketSource() {
-        this(() -> new SockDiagSocket(TIMEOUT_MILLIS));
+        this(() -> new SockDiagSocket(TIMEOUT_MILLIS), true);
     }
 
+    /** A source over {@code opener}'s channels making four dumps, one per protocol and family. */
     NetlinkSocketSource(DiagChannel.Opener opener) {
+        this(opener, false);
+    }
+
+    /** With {@code twoFamilyDump}, TCP of both families in one dump while the kernel takes it. */
+    NetlinkSocketSource(DiagChannel.Opener opener, boolean twoFamilyDump) {
         this.opener = opener;
+        this.twoFamilyDump = twoFamilyDump;
     }
 
     /**
@@ -76,7 +87,7 @@ public final class NetlinkSocketSource implements SocketSource {
      * again after an error). The caller keeps {@code ns} open while it uses the source.
      */
     public static NetlinkSocketSource in(NamespaceHandle ns) {
-        return new NetlinkSocketSource(() -> ns.inside(() -> new SockDiagSocket(TIMEOUT_MILLIS)));
+        return new NetlinkSocketSource(() -> ns.inside(() -> new SockDiagSocket(TIMEOUT_MILLIS)), true);
     }
 
     @Override
@@ -114,30 +125,50 @@ public final class NetlinkSocketSource implements SocketSource {
         long dropped = 0;
         boolean anyRead = false;
         String firstFailure = null;
+        boolean tcp6Read = false;
         int i = 0;
         for (Protocol p : new Protocol[] {Protocol.TCP, Protocol.UDP}) {
             for (Family f : new Family[] {Family.IPV4, Family.IPV6}) {
                 int slot = i++;
                 int states = stateMask(p, req);
-                if (!req.protocols().contains(p) || !req.families().contains(f) || states == 0) {
+                if (!req.protocols().contains(p) || !req.families().contains(f) || states == 0
+                        || p == Protocol.TCP && f == Family.IPV6 && tcp6Read) {
                     continue;
                 }
-                int room = lastSizes[slot] > 0 ? 64 + lastSizes[slot] + lastSizes[slot] / 16 : SockstatEstimate.firstRead(Path.of("/proc"), slot, 16);
-                CompactSocketList.Builder b = new CompactSocketList.Builder(room).dropRepeatedCookies();
-                FileReport r;
+                // TCP of both families in one dump where the kernel takes it: one walk of its tables, not two
+                boolean both = p == Protocol.TCP && f == Family.IPV4 && req.families().contains(Family.IPV6)
+                        && twoFamilyDump;
+                int expected = both ? lastSizes[0] + lastSizes[1] : lastSizes[slot];
+                CompactSocketList.Builder b = new CompactSocketList.Builder(room(slot)).dropRepeatedCookies();
+                CompactSocketList.Builder b6 = both
+                        ? new CompactSocketList.Builder(room(1)).dropRepeatedCookies() : null;
+                boolean info = req.tcpInfo() && p == Protocol.TCP;
+                List<FileReport> rs;
                 try {
-                    r = dump(p, f, states, req.tcpInfo() && p == Protocol.TCP, b, lastSizes[slot] >= PIPELINE_FROM);
+                    rs = both ? dumpBoth(states, info, b, b6, expected >= PIPELINE_FROM) : null;
+                    if (rs == null) {
+                        rs = List.of(dump(p, f, states, info, b, expected >= PIPELINE_FROM));
+                    } else {
+                        tcp6Read = true;
+                    }
                 } catch (LinkageError e) {
                     throw new SourceException("netlink: JNA cannot load: " + e.getMessage(), e);
                 }
                 dropped += b.dropDuplicates();
                 lastSizes[slot] = b.size();
                 lists.add(b);
-                reports.add(r);
-                if (!r.failed() || r.records() > 0) {
-                    anyRead = true;
-                } else if (firstFailure == null) {
-                    firstFailure = r.name() + ": " + r.error();
+                if (tcp6Read && b6 != null) {
+                    dropped += b6.dropDuplicates();
+                    lastSizes[1] = b6.size();
+                    lists.add(b6);
+                }
+                for (FileReport r : rs) {
+                    reports.add(r);
+                    if (!r.failed() || r.records() > 0) {
+                        anyRead = true;
+                    } else if (firstFailure == null) {
+                        firstFailure = r.name() + ": " + r.error();
+                    }
                 }
             }
         }
@@ -145,6 +176,35 @@ public final class NetlinkSocketSource implements SocketSource {
             throw new SourceException("cannot dump sockets through netlink sock_diag: " + firstFailure);
         }
         return new SocketTable(name(), CompactSocketList.of(lists), reports, SourceCapabilities.NETLINK, dropped);
+    }
+
+    /** Room for the sockets of a slot (TCP, TCP6, UDP, UDP6): the last dump's count, else sockstat's. */
+    private int room(int slot) {
+        return lastSizes[slot] > 0 ? 64 + lastSizes[slot] + lastSizes[slot] / 16
+                : SockstatEstimate.firstRead(Path.of("/proc"), slot, 16);
+    }
+
+    /**
+     * TCP sockets of both families in one dump: the older {@code TCPDIAG_GETSOCK} request, which the kernel
+     * answers for every family in one walk of its TCP tables (two {@code SOCK_DIAG_BY_FAMILY} dumps walk them
+     * twice: each skips the other family's sockets). The kernel still keeps it; should it refuse it, this source
+     * makes the two dumps from then on.
+     *
+     * IPv4 sockets go to {@code sink}, IPv6 ones to {@code sink6}.
+     *
+     * @return the reports for {@code netlink:tcp} and {@code netlink:tcp6}, or {@code null} when the kernel
+     *     refused the request (nothing was read)
+     */
+    private List<FileReport> dumpBoth(int states, boolean info, CompactSocketList.Builder sink,
+            CompactSocketList.Builder sink6, boolean pipelined) {
+        SockDiagParser.Dump d = new SockDiagParser.Dump("netlink:tcp", Protocol.TCP, ++seq,
+                SockDiagParser.TCPDIAG_GETSOCK).ipv6Into(sink6);
+        read(d, r -> fillCompatRequest(r, d.seq, info ? EXT_INFO : 0, states), sink, pipelined);
+        if (d.records == 0 && d.kernelErrno != 0) {
+            twoFamilyDump = false;
+            return null;
+        }
+        return d.reports("netlink:tcp6");
     }
 
     /** The kernel's state mask ({@code 1 << TCP state code}) for what the request asks of protocol {@code p}. */
@@ -183,6 +243,14 @@ public final class NetlinkSocketSource implements SocketSource {
             boolean pipelined) {
         String name = "netlink:" + p.label() + (f == Family.IPV6 ? "6" : "");
         SockDiagParser.Dump d = new SockDiagParser.Dump(name, p, ++seq);
+        read(d, r -> fillRequest(r, d.seq, f == Family.IPV6 ? SockDiagParser.AF_INET6 : SockDiagParser.AF_INET,
+                p == Protocol.TCP ? PROTO_TCP : PROTO_UDP, info ? EXT_INFO : 0, states), sink, pipelined);
+        return d.report();
+    }
+
+    /** Sends the request {@code fill} writes and reads the dump {@code d} that answers it into {@code sink}. */
+    private void read(SockDiagParser.Dump d, java.util.function.Consumer<ByteBuffer> fill,
+            CompactSocketList.Builder sink, boolean pipelined) {
         Receiver receiver = null;
         try {
             if (channel == null) {
@@ -190,10 +258,9 @@ public final class NetlinkSocketSource implements SocketSource {
             }
             if (buffer == null) {
                 buffer = ByteBuffer.allocateDirect(BUFFER_BYTES).order(ByteOrder.nativeOrder());
-                request = ByteBuffer.allocateDirect(REQUEST_BYTES).order(ByteOrder.nativeOrder());
+                request = ByteBuffer.allocateDirect(COMPAT_REQUEST_BYTES).order(ByteOrder.nativeOrder());
             }
-            fillRequest(request, d.seq, f == Family.IPV6 ? SockDiagParser.AF_INET6 : SockDiagParser.AF_INET,
-                    p == Protocol.TCP ? PROTO_TCP : PROTO_UDP, info ? EXT_INFO : 0, states);
+            fill.accept(request);
             channel.send(request);
             if (pipelined) {
                 if (slots == null) {
@@ -230,7 +297,6 @@ public final class NetlinkSocketSource implements SocketSource {
             abandon(receiver);
             Thread.currentThread().interrupt();
         }
-        return d.report();
     }
 
     /** Gives the channel up to a receiver that may still be using it; the next dump opens a new one. */
@@ -243,7 +309,27 @@ public final class NetlinkSocketSource implements SocketSource {
         channel = null;
     }
 
+    /**
+     * The older request ({@code struct inet_diag_req} after the header, 76 bytes): TCP sockets of every family
+     * in {@code states}, the extensions {@code ext}.
+     */
+    static void fillCompatRequest(ByteBuffer req, int seq, int ext, int states) {
+        req.clear();
+        for (int i = 0; i < COMPAT_REQUEST_BYTES; i++) {
+            req.put(i, (byte) 0);
+        }
+        req.putInt(0, COMPAT_REQUEST_BYTES); // nlmsg_len
+        req.putShort(4, (short) SockDiagParser.TCPDIAG_GETSOCK);
+        req.putShort(6, (short) (NLM_F_REQUEST | NLM_F_DUMP));
+        req.putInt(8, seq);
+        req.put(16, (byte) SockDiagParser.AF_INET); // idiag_family: the kernel dumps every family all the same
+        req.put(19, (byte) ext);
+        req.putInt(16 + 4 + 48, states); // after the 48-byte inet_diag_sockid
+        req.position(0).limit(COMPAT_REQUEST_BYTES);
+    }
+
     static void fillRequest(ByteBuffer req, int seq, int family, int protocol, int ext, int states) {
+        req.clear();
         for (int i = 0; i < REQUEST_BYTES; i++) {
             req.put(i, (byte) 0);
         }

@@ -44,6 +44,8 @@ public final class SockDiagParser {
     static final int NLMSG_ERROR = 2;
     static final int NLMSG_DONE = 3;
     static final int SOCK_DIAG_BY_FAMILY = 20;
+    /** The older request for TCP sockets of both families in one dump; replies carry the same type. */
+    static final int TCPDIAG_GETSOCK = 18;
     static final int INET_DIAG_MSG_LEN = 72;
     static final int AF_INET = 2;
     static final int AF_INET6 = 10;
@@ -63,8 +65,12 @@ public final class SockDiagParser {
         final String name;
         final Protocol protocol;
         final int seq;
+        final int type;
         long records;
+        long records6; // of which IPv6
         long skipped;
+        int kernelErrno; // the errno of an NLMSG_ERROR or NLMSG_DONE that ended the dump, else 0
+        CompactSocketList.Builder sink6; // where a two-family dump's IPv6 sockets go, or null
         final List<String> problems = new ArrayList<>(0);
         String error;
         boolean done;
@@ -75,9 +81,21 @@ public final class SockDiagParser {
          * @param seq the request's sequence number; messages with another one are stale and skipped
          */
         public Dump(String name, Protocol protocol, int seq) {
+            this(name, protocol, seq, SOCK_DIAG_BY_FAMILY);
+        }
+
+        /** A dump whose socket messages are of {@code type}: {@link #TCPDIAG_GETSOCK} for a two-family TCP dump. */
+        Dump(String name, Protocol protocol, int seq, int type) {
             this.name = name;
             this.protocol = protocol;
             this.seq = seq;
+            this.type = type;
+        }
+
+        /** Sends the dump's IPv6 sockets to {@code sink6} (a two-family dump keeps each family's columns apart). */
+        Dump ipv6Into(CompactSocketList.Builder sink6) {
+            this.sink6 = sink6;
+            return this;
         }
 
         /** Whether NLMSG_DONE or an error ended the dump. */
@@ -102,6 +120,15 @@ public final class SockDiagParser {
         /** The dump as an input report. */
         public FileReport report() {
             return new FileReport(name, true, records, skipped, problems, error);
+        }
+
+        /**
+         * A two-family dump as two input reports, {@code name} for its IPv4 sockets (and whatever was skipped)
+         * and {@code name6} for its IPv6 ones; an error is both's.
+         */
+        List<FileReport> reports(String name6) {
+            return List.of(new FileReport(name, true, records - records6, skipped, problems, error),
+                    new FileReport(name6, true, records6, 0, List.of(), error));
         }
     }
 
@@ -132,6 +159,7 @@ public final class SockDiagParser {
                 dump.done = true;
                 int status = len >= NLMSG_HDRLEN + 4 ? b.getInt(pos + NLMSG_HDRLEN) : 0;
                 if (status < 0) {
+                    dump.kernelErrno = -status;
                     dump.fail("dump ended with errno " + -status);
                     return FAILED;
                 }
@@ -139,10 +167,11 @@ public final class SockDiagParser {
             } else if (type == NLMSG_ERROR) {
                 int errno = len >= NLMSG_HDRLEN + 4 ? -b.getInt(pos + NLMSG_HDRLEN) : -1;
                 if (errno != 0) { // 0 is an acknowledgement
+                    dump.kernelErrno = errno;
                     dump.fail("kernel error " + (errno < 0 ? "(truncated)" : "errno " + errno));
                     return FAILED;
                 }
-            } else if (type == SOCK_DIAG_BY_FAMILY) {
+            } else if (type == dump.type) {
                 socket(b, pos, len, dump, sink);
             } else if (type != NLMSG_NOOP) {
                 dump.skip("message at byte " + pos + ": unknown type " + type);
@@ -257,14 +286,18 @@ public final class SockDiagParser {
             v6Only = -1;
         }
         long expiresMillis = timer == 0 ? 0 : expires;
-        int row = sink.append(dump.protocol, family, state, localHigh, localLow, localPort, remoteHigh, remoteLow,
+        CompactSocketList.Builder into = family == Family.IPV6 && dump.sink6 != null ? dump.sink6 : sink;
+        int row = into.append(dump.protocol, family, state, localHigh, localLow, localPort, remoteHigh, remoteLow,
                 remotePort, wqueue, rqueue, uid, inode, timer, expiresMillis * CLOCK_TICKS_PER_SECOND / 1000,
                 retrans, cookie, cgroupId, v6Only, expiresMillis);
         if (info >= 0 && infoLen >= 72 && row >= 0) {
-            sink.setTcpInfo(row, u32(b, info, infoLen, 68), u32(b, info, infoLen, 72), u32(b, info, infoLen, 100),
+            into.setTcpInfo(row, u32(b, info, infoLen, 68), u32(b, info, infoLen, 72), u32(b, info, infoLen, 100),
                     u64(b, info, infoLen, 120), u64(b, info, infoLen, 128), u64(b, info, infoLen, 160));
         }
         dump.records++;
+        if (family == Family.IPV6) {
+            dump.records6++;
+        }
     }
 
     /** A u32 field of struct tcp_info at {@code off}, or -1 when the kernel's struct is too short to hold it. */

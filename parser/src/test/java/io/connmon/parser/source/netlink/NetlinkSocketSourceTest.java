@@ -32,6 +32,7 @@ class NetlinkSocketSourceTest {
         boolean closed;
         final List<Integer> statesAsked = new ArrayList<>();
         final List<Integer> extAsked = new ArrayList<>();
+        final List<Integer> typesAsked = new ArrayList<>();
 
         Scripted(Deque<Object> replies) {
             this.replies = replies;
@@ -41,8 +42,11 @@ class NetlinkSocketSourceTest {
         public void send(ByteBuffer request) {
             ByteBuffer r = request.duplicate().order(ByteOrder.nativeOrder());
             seq = r.getInt(8);
-            extAsked.add(r.get(18) & 0xFF);
-            statesAsked.add(r.getInt(20));
+            typesAsked.add((int) r.getShort(4));
+            boolean compat = r.getShort(4) == SockDiagParser.TCPDIAG_GETSOCK;
+            assertEquals(compat ? 76 : 72, r.getInt(0));
+            extAsked.add(r.get(compat ? 19 : 18) & 0xFF);
+            statesAsked.add(r.getInt(compat ? 68 : 20));
         }
 
         @Override
@@ -309,5 +313,94 @@ class NetlinkSocketSourceTest {
             assertEquals(1, closes.get(), "closed once the receive returned");
         }
         assertEquals(1, closes.get(), "and not again when the source closes");
+    }
+
+    /**
+     * The captured tcp4 and tcp6 dumps as the kernel answers one TCPDIAG_GETSOCK request: their socket messages
+     * in order, of that type, in datagrams of at most 8 KiB, then one NLMSG_DONE.
+     */
+    private static List<ByteBuffer> asOneTwoFamilyDump() throws IOException {
+        List<byte[]> messages = new ArrayList<>();
+        for (String d : new String[] {"tcp4", "tcp6"}) {
+            for (ByteBuffer g : SsText.datagrams(SockDiagParserTest.LOOPBACK.resolve(d + ".bin"))) {
+                int pos = 0;
+                while (pos + 16 <= g.limit()) {
+                    int len = g.getInt(pos);
+                    if (g.getShort(pos + 4) == SockDiagParser.SOCK_DIAG_BY_FAMILY) {
+                        byte[] m = new byte[(len + 3) & ~3];
+                        g.get(pos, m, 0, Math.min(m.length, g.limit() - pos));
+                        ByteBuffer.wrap(m).order(ByteOrder.LITTLE_ENDIAN).putShort(4, (short) SockDiagParser.TCPDIAG_GETSOCK);
+                        messages.add(m);
+                    }
+                    pos += (len + 3) & ~3;
+                }
+            }
+        }
+        byte[] done = new byte[20];
+        ByteBuffer.wrap(done).order(ByteOrder.LITTLE_ENDIAN).putInt(0, 20).putShort(4, (short) 3);
+        messages.add(done);
+        List<ByteBuffer> out = new ArrayList<>();
+        ByteBuffer cur = null;
+        for (byte[] m : messages) {
+            if (cur == null || cur.remaining() < m.length) {
+                if (cur != null) {
+                    out.add(cur.flip());
+                }
+                cur = ByteBuffer.allocate(8192).order(ByteOrder.LITTLE_ENDIAN);
+            }
+            cur.put(m);
+        }
+        out.add(cur.flip());
+        return out;
+    }
+
+    @Test
+    void tcpOfBothFamiliesInOneDumpReadsWhatTwoDumpsRead() throws Exception {
+        SocketTable four;
+        try (NetlinkSocketSource s = new NetlinkSocketSource(() -> new Scripted(captured("tcp4", "tcp6", "udp4", "udp6")))) {
+            four = s.collect();
+        }
+        Deque<Object> replies = new ArrayDeque<>(asOneTwoFamilyDump());
+        replies.addAll(captured("udp4", "udp6"));
+        List<Scripted> opened = new ArrayList<>();
+        try (NetlinkSocketSource s = new NetlinkSocketSource(() -> {
+            Scripted c = new Scripted(replies);
+            opened.add(c);
+            return c;
+        }, true)) {
+            SocketTable t = s.collect();
+            assertEquals(List.of(18, 20, 20), opened.get(0).typesAsked, "TCPDIAG_GETSOCK, then the two UDP dumps");
+            assertEquals(List.of(0x1FFE, 0x82, 0x82), opened.get(0).statesAsked);
+            assertEquals(new ArrayList<>(four.sockets()), new ArrayList<>(t.sockets()));
+            assertEquals(four.inputs(), t.inputs(), "reports for tcp and tcp6 as from two dumps");
+            assertTrue(t.inputs().get(1).records() > 0);
+            assertEquals(1, opened.size());
+        }
+    }
+
+    @Test
+    void aKernelThatRefusesTheTwoFamilyDumpGetsTwoAndIsNotAskedAgain() throws Exception {
+        ByteBuffer einval = ByteBuffer.allocate(36).order(ByteOrder.LITTLE_ENDIAN);
+        einval.putInt(0, 36).putShort(4, (short) 2).putInt(16, -22);
+        Deque<Object> replies = new ArrayDeque<>();
+        replies.add(einval);
+        replies.addAll(captured("tcp4", "tcp6", "udp4", "udp6", "tcp4", "tcp6", "udp4", "udp6"));
+        List<Scripted> opened = new ArrayList<>();
+        try (NetlinkSocketSource s = new NetlinkSocketSource(() -> {
+            Scripted c = new Scripted(replies);
+            opened.add(c);
+            return c;
+        }, true)) {
+            SocketTable t = s.collect();
+            assertEquals(19, t.sockets().size());
+            assertEquals(List.of("netlink:tcp", "netlink:tcp6", "netlink:udp", "netlink:udp6"),
+                    t.inputs().stream().map(FileReport::name).toList());
+            assertTrue(t.inputs().stream().noneMatch(FileReport::failed), "the refusal is no failed input");
+            assertEquals(19, s.collect().sockets().size());
+            List<Integer> types = new ArrayList<>();
+            opened.forEach(c -> types.addAll(c.typesAsked));
+            assertEquals(List.of(18, 20, 20, 20, 20, 20, 20, 20, 20), types);
+            assertTrue(replies.isEmpty());
+        }
     }
 }
