@@ -80,6 +80,15 @@ class NetlinkSocketSourceTest {
         }
     }
 
+    /** Opens scripted channels over {@code replies}, each added to {@code opened}. */
+    private static DiagChannel.Opener recording(List<Scripted> opened, Deque<Object> replies) {
+        return () -> {
+            Scripted c = new Scripted(replies);
+            opened.add(c);
+            return c;
+        };
+    }
+
     private static Deque<Object> captured(String... dumps) throws IOException {
         Deque<Object> q = new ArrayDeque<>();
         for (String d : dumps) {
@@ -92,11 +101,7 @@ class NetlinkSocketSourceTest {
     void fourDumpsMakeOneTableThatSaysWhatItKnows() throws Exception {
         List<Scripted> opened = new ArrayList<>();
         Deque<Object> replies = captured("tcp4", "tcp6", "udp4", "udp6");
-        try (NetlinkSocketSource s = new NetlinkSocketSource(() -> {
-            Scripted c = new Scripted(replies);
-            opened.add(c);
-            return c;
-        })) {
+        try (NetlinkSocketSource s = new NetlinkSocketSource(recording(opened, replies))) {
             SocketTable t = s.collect();
             assertEquals(19, t.sockets().size());
             assertEquals("netlink", t.source());
@@ -136,11 +141,7 @@ class NetlinkSocketSourceTest {
         replies.add(new SockDiagSocket.ErrnoException("recv", SockDiagSocket.EAGAIN)); // udp4: no reply in time
         replies.addAll(captured("udp6"));
         List<Scripted> opened = new ArrayList<>();
-        try (NetlinkSocketSource s = new NetlinkSocketSource(() -> {
-            Scripted c = new Scripted(replies);
-            opened.add(c);
-            return c;
-        })) {
+        try (NetlinkSocketSource s = new NetlinkSocketSource(recording(opened, replies))) {
             SocketTable t = s.collect();
             assertEquals(3, opened.size(), "reopened after each failure");
             assertTrue(opened.get(0).closed && opened.get(1).closed);
@@ -161,11 +162,7 @@ class NetlinkSocketSourceTest {
         replies.add(error);
         replies.addAll(captured("udp6"));
         List<Scripted> opened = new ArrayList<>();
-        try (NetlinkSocketSource s = new NetlinkSocketSource(() -> {
-            Scripted c = new Scripted(replies);
-            opened.add(c);
-            return c;
-        })) {
+        try (NetlinkSocketSource s = new NetlinkSocketSource(recording(opened, replies))) {
             SocketTable t = s.collect();
             assertEquals("kernel error errno 2", t.inputs().get(2).error());
             assertEquals(0, t.inputs().get(2).records());
@@ -222,11 +219,7 @@ class NetlinkSocketSourceTest {
         List<FileReport> piped = new ArrayList<>();
         List<Scripted> opened = new ArrayList<>();
         Deque<Object> replies = captured("tcp4", "tcp6", "udp4", "udp6", "tcp4", "tcp6", "udp4", "udp6");
-        try (NetlinkSocketSource s = new NetlinkSocketSource(() -> {
-            Scripted c = new Scripted(replies);
-            opened.add(c);
-            return c;
-        })) {
+        try (NetlinkSocketSource s = new NetlinkSocketSource(recording(opened, replies))) {
             List<io.connmon.parser.model.SocketRecord> a = readAll(s, false, direct);
             List<io.connmon.parser.model.SocketRecord> b = readAll(s, true, piped);
             assertEquals(19, a.size());
@@ -246,11 +239,7 @@ class NetlinkSocketSourceTest {
         replies.add(new SockDiagSocket.ErrnoException("recv", SockDiagSocket.ENOBUFS));
         replies.addAll(captured("tcp6"));
         List<Scripted> opened = new ArrayList<>();
-        try (NetlinkSocketSource s = new NetlinkSocketSource(() -> {
-            Scripted c = new Scripted(replies);
-            opened.add(c);
-            return c;
-        })) {
+        try (NetlinkSocketSource s = new NetlinkSocketSource(recording(opened, replies))) {
             io.connmon.parser.model.CompactSocketList.Builder b = new io.connmon.parser.model.CompactSocketList.Builder(16);
             FileReport r = s.dump(Protocol.TCP, io.connmon.parser.model.Family.IPV4, 0x1FFE, false, b, true);
             assertEquals("recv: receive buffer overrun (ENOBUFS)", r.error());
@@ -363,11 +352,7 @@ class NetlinkSocketSourceTest {
         Deque<Object> replies = new ArrayDeque<>(asOneTwoFamilyDump());
         replies.addAll(captured("udp4", "udp6"));
         List<Scripted> opened = new ArrayList<>();
-        try (NetlinkSocketSource s = new NetlinkSocketSource(() -> {
-            Scripted c = new Scripted(replies);
-            opened.add(c);
-            return c;
-        }, true)) {
+        try (NetlinkSocketSource s = new NetlinkSocketSource(recording(opened, replies), true)) {
             SocketTable t = s.collect();
             assertEquals(List.of(18, 20, 20), opened.get(0).typesAsked, "TCPDIAG_GETSOCK, then the two UDP dumps");
             assertEquals(List.of(0x1FFE, 0x82, 0x82), opened.get(0).statesAsked);
@@ -386,11 +371,7 @@ class NetlinkSocketSourceTest {
         replies.add(einval);
         replies.addAll(captured("tcp4", "tcp6", "udp4", "udp6", "tcp4", "tcp6", "udp4", "udp6"));
         List<Scripted> opened = new ArrayList<>();
-        try (NetlinkSocketSource s = new NetlinkSocketSource(() -> {
-            Scripted c = new Scripted(replies);
-            opened.add(c);
-            return c;
-        }, true)) {
+        try (NetlinkSocketSource s = new NetlinkSocketSource(recording(opened, replies), true)) {
             SocketTable t = s.collect();
             assertEquals(19, t.sockets().size());
             assertEquals(List.of("netlink:tcp", "netlink:tcp6", "netlink:udp", "netlink:udp6"),
