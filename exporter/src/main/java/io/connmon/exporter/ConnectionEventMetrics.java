@@ -6,6 +6,7 @@ import io.connmon.parser.events.ClosedConnections;
 import io.connmon.parser.events.ConnectionEvents;
 import io.connmon.parser.model.Endpoint;
 import io.connmon.parser.model.Protocol;
+import io.connmon.parser.model.SocketCursor;
 import io.connmon.parser.model.SocketRecord;
 import io.connmon.parser.model.SocketState;
 
@@ -74,6 +75,9 @@ final class ConnectionEventMetrics {
 
     // State between snapshots; guarded by this.
     private int[] liveThen;
+    // Arrays of 2 x 65536 keys reused from snapshot to snapshot (512 KiB each, too big for the young generation)
+    private int[] liveSpare;
+    private final int[] slotOfKey = new int[2 * 65536];
     private long[] closedThen = new long[0]; // by slot of ClosedConnections.Totals: fields of each slot
     private final Map<String, Series>[] series = newSeriesMaps();
     private long inconsistencies;
@@ -142,8 +146,10 @@ final class ConnectionEventMetrics {
     private void advance(Snapshot s, SocketSummary sum, MetricsConfig config, ClosedConnections closed,
             boolean[] fold) {
         long now = s.timestamp().toEpochMilli();
-        int[] liveNow = new int[2 * 65536];
-        for (SocketRecord r : s.sockets()) {
+        int[] liveNow = liveSpare != null ? liveSpare : new int[2 * 65536];
+        liveSpare = null;
+        java.util.Arrays.fill(liveNow, 0);
+        for (SocketCursor r = SocketCursor.over(s.sockets()); r.next(); ) { // no record per socket
             if (r.protocol() != Protocol.TCP) {
                 continue;
             }
@@ -156,7 +162,7 @@ final class ConnectionEventMetrics {
                     in ? r.localPort() : fold[r.remotePort()] ? 0 : r.remotePort())]++;
         }
         ClosedConnections.Totals totals = closed.totals();
-        int[] slotOfKey = new int[2 * 65536];
+        java.util.Arrays.fill(slotOfKey, 0);
         for (int i = 0; i < totals.keys().length; i++) {
             slotOfKey[totals.keys()[i]] = i + 1;
         }
@@ -213,6 +219,7 @@ final class ConnectionEventMetrics {
             }
             series[d].values().removeIf(x -> now - x.lastActiveMillis > IDLE.toMillis());
         }
+        liveSpare = liveThen;
         liveThen = liveNow;
         closedThen = values;
     }
@@ -384,9 +391,10 @@ final class ConnectionEventMetrics {
     private void listenerChanges(Snapshot s, List<MetricSnapshot> out) {
         Map<String, String> now = new HashMap<>();
         boolean attributing = s.attribution().enabled();
-        for (SocketRecord r : s.sockets()) {
+        for (SocketCursor c = SocketCursor.over(s.sockets()); c.next(); ) { // a record for listeners only
             // TCP only: bound unconnected UDP sockets come and go with every DNS lookup of a resolver
-            if (r.protocol() == Protocol.TCP && r.state() == SocketState.LISTEN) {
+            if (c.protocol() == Protocol.TCP && c.state() == SocketState.LISTEN) {
+                SocketRecord r = c.record();
                 String key = "tcp " + r.local();
                 if (!now.containsKey(key) || now.get(key) == null) {
                     SocketOwner o = attributing ? s.attribution().ownerOf(r) : null;

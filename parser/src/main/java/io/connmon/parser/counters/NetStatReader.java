@@ -53,20 +53,26 @@ public final class NetStatReader {
         return new NetStats(counters, sockstat, range[0], inputs);
     }
 
+    /** The largest counter file read. */
+    private static final int MAX_SMALL_FILE = 64 * 1024;
+
     /**
      * Reads a small proc file with one large first read. {@code Files.readAllBytes} asks a size-0 proc file for a
      * single byte first, and sysctl files answer only a read at offset 0: it would return "3" for "32768 60999".
      */
     public static String readSmall(Path path) throws IOException {
         try (InputStream in = Files.newInputStream(path)) {
-            byte[] buf = new byte[64 * 1024];
+            byte[] buf = new byte[16 * 1024]; // the counter files are 0.1-10 KiB: little garbage per collection
             int n = 0;
             int r;
-            while (n < buf.length && (r = in.read(buf, n, buf.length - n)) > 0) {
+            while ((r = in.read(buf, n, buf.length - n)) > 0) {
                 n += r;
-            }
-            if (n == buf.length) {
-                throw new IOException(path + " is larger than " + buf.length + " bytes");
+                if (n == buf.length) {
+                    if (buf.length == MAX_SMALL_FILE) {
+                        throw new IOException(path + " is larger than " + MAX_SMALL_FILE + " bytes");
+                    }
+                    buf = java.util.Arrays.copyOf(buf, buf.length * 2);
+                }
             }
             return new String(buf, 0, n, StandardCharsets.US_ASCII);
         }

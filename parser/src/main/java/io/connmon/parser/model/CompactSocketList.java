@@ -297,13 +297,24 @@ public final class CompactSocketList extends AbstractList<SocketRecord> implemen
         }
 
         /**
-         * From now on, {@link #append} refuses a row whose cookie it has appended before (returning -1), so a
-         * source that knows every socket's cookie deduplicates while it reads, on the thread that parses, instead
-         * of in a pass of its own afterwards; {@link #dropDuplicates} then has nothing left to do but report them.
+         * From now on until {@link #dropDuplicates}, {@link #append} refuses a row whose cookie it has appended
+         * before (returning -1), so a source that knows every socket's cookie deduplicates while it reads, on the
+         * thread that parses, instead of in a pass of its own afterwards; {@link #dropDuplicates} then has nothing
+         * left to do but report them.
          */
         public Builder dropRepeatedCookies() {
+            return dropRepeatedCookies(new LongSet(kind.length));
+        }
+
+        /**
+         * As {@link #dropRepeatedCookies()}, keeping the cookies in {@code seen}, which is emptied first: a source
+         * that reads every few seconds reuses one set (megabytes at 100,000 sockets) instead of making one each
+         * time. The set must not be used elsewhere until {@link #dropDuplicates}, where tracking ends.
+         */
+        public Builder dropRepeatedCookies(LongSet seen) {
             if (cookiesSeen == null) {
-                cookiesSeen = new LongSet(kind.length);
+                seen.clear(kind.length);
+                cookiesSeen = seen;
                 for (int i = 0; i < size; i++) {
                     long c = cookie == null ? 0 : cookie.get(i);
                     if (c == 0 || !cookiesSeen.add(c)) {
@@ -472,7 +483,10 @@ public final class CompactSocketList extends AbstractList<SocketRecord> implemen
             if (sealed) {
                 throw new IllegalStateException("builder already made into a list");
             }
-            if (cookiesSeen != null && !fullPassNeeded) {
+            boolean tracked = cookiesSeen != null && !fullPassNeeded;
+            cookiesSeen = null; // tracking ends here; the set may serve another builder
+            fullPassNeeded = false;
+            if (tracked) {
                 int dropped = droppedOnAppend; // every row has a cookie, and append kept each cookie once
                 droppedOnAppend = 0;
                 return dropped;
@@ -802,15 +816,32 @@ public final class CompactSocketList extends AbstractList<SocketRecord> implemen
      * A set of non-zero longs (cookies, inodes) for finding duplicates: open addressing, 8 bytes a slot, doubled
      * when it is half full.
      */
-    static final class LongSet {
+    public static final class LongSet {
         private long[] slots;
         private int mask;
         private int size;
 
-        LongSet(int expected) {
-            int cap = Integer.highestOneBit(Math.max(16, expected + expected / 2)) << 1;
+        /** A set with room for about {@code expected} keys before it grows. */
+        public LongSet(int expected) {
+            int cap = capacity(expected);
             slots = new long[cap];
             mask = cap - 1;
+        }
+
+        private static int capacity(int expected) {
+            return Integer.highestOneBit(Math.max(16, expected + expected / 2)) << 1;
+        }
+
+        /** Empties the set, keeping its slots when they suit {@code expected} keys (else making new ones). */
+        void clear(int expected) {
+            int cap = capacity(expected);
+            if (slots.length < cap || slots.length > 4 * cap) {
+                slots = new long[cap];
+                mask = cap - 1;
+            } else {
+                java.util.Arrays.fill(slots, 0);
+            }
+            size = 0;
         }
 
         /** Adds {@code key} (not 0); false when it was there already. */

@@ -58,10 +58,13 @@ public final class NetlinkSocketSource implements SocketSource {
     private static final int EXT_INFO = 1 << (SockDiagParser.INET_DIAG_INFO - 1);
 
     private final DiagChannel.Opener opener;
-    private final int[] lastSizes = new int[4];
+    private final int[] lastSizes = {-1, -1, -1, -1}; // per slot, -1 before its first dump
     private ByteBuffer buffer; // allocated on first use, reused
     private ByteBuffer[] slots; // for pipelined dumps, allocated on the first
     private boolean twoFamilyDump; // until the kernel refuses TCPDIAG_GETSOCK
+    // The cookies of the dump under way (two for a two-family dump), kept from one collection to the next
+    private final CompactSocketList.LongSet[] seen = {new CompactSocketList.LongSet(16),
+        new CompactSocketList.LongSet(16)};
     private ByteBuffer request;
     private DiagChannel channel;
     private int seq = (int) (System.nanoTime() & 0x3FFFFFFF);
@@ -138,10 +141,10 @@ public final class NetlinkSocketSource implements SocketSource {
                 // TCP of both families in one dump where the kernel takes it: one walk of its tables, not two
                 boolean both = p == Protocol.TCP && f == Family.IPV4 && req.families().contains(Family.IPV6)
                         && twoFamilyDump;
-                int expected = both ? lastSizes[0] + lastSizes[1] : lastSizes[slot];
-                CompactSocketList.Builder b = new CompactSocketList.Builder(room(slot)).dropRepeatedCookies();
+                int expected = both ? lastSizes[0] + lastSizes[1] : lastSizes[slot]; // negative at first
+                CompactSocketList.Builder b = new CompactSocketList.Builder(room(slot)).dropRepeatedCookies(seen[0]);
                 CompactSocketList.Builder b6 = both
-                        ? new CompactSocketList.Builder(room(1)).dropRepeatedCookies() : null;
+                        ? new CompactSocketList.Builder(room(1)).dropRepeatedCookies(seen[1]) : null;
                 boolean info = req.tcpInfo() && p == Protocol.TCP;
                 List<FileReport> rs;
                 try {
@@ -180,8 +183,8 @@ public final class NetlinkSocketSource implements SocketSource {
 
     /** Room for the sockets of a slot (TCP, TCP6, UDP, UDP6): the last dump's count, else sockstat's. */
     private int room(int slot) {
-        return lastSizes[slot] > 0 ? 64 + lastSizes[slot] + lastSizes[slot] / 16
-                : SockstatEstimate.firstRead(Path.of("/proc"), slot, 16);
+        return lastSizes[slot] >= 0 ? 64 + lastSizes[slot] + lastSizes[slot] / 16
+                : SockstatEstimate.firstRead(Path.of("/proc"), slot, 16); // once: the file is read whole
     }
 
     /**
