@@ -303,18 +303,8 @@ public final class CompactSocketList extends AbstractList<SocketRecord> implemen
          * left to do but report them.
          */
         public Builder dropRepeatedCookies() {
-            return dropRepeatedCookies(new LongSet(kind.length));
-        }
-
-        /**
-         * As {@link #dropRepeatedCookies()}, keeping the cookies in {@code seen}, which is emptied first: a source
-         * that reads every few seconds reuses one set (megabytes at 100,000 sockets) instead of making one each
-         * time. The set must not be used elsewhere until {@link #dropDuplicates}, where tracking ends.
-         */
-        public Builder dropRepeatedCookies(LongSet seen) {
             if (cookiesSeen == null) {
-                seen.clear(kind.length);
-                cookiesSeen = seen;
+                cookiesSeen = new LongSet(kind.length);
                 for (int i = 0; i < size; i++) {
                     long c = cookie == null ? 0 : cookie.get(i);
                     if (c == 0 || !cookiesSeen.add(c)) {
@@ -484,7 +474,7 @@ public final class CompactSocketList extends AbstractList<SocketRecord> implemen
                 throw new IllegalStateException("builder already made into a list");
             }
             boolean tracked = cookiesSeen != null && !fullPassNeeded;
-            cookiesSeen = null; // tracking ends here; the set may serve another builder
+            cookiesSeen = null; // tracking ends here, and the set is garbage
             fullPassNeeded = false;
             if (tracked) {
                 int dropped = droppedOnAppend; // every row has a cookie, and append kept each cookie once
@@ -816,13 +806,13 @@ public final class CompactSocketList extends AbstractList<SocketRecord> implemen
      * A set of non-zero longs (cookies, inodes) for finding duplicates: open addressing, 8 bytes a slot, doubled
      * when it is half full.
      */
-    public static final class LongSet {
+    static final class LongSet {
         private long[] slots;
         private int mask;
         private int size;
 
         /** A set with room for about {@code expected} keys before it grows. */
-        public LongSet(int expected) {
+        LongSet(int expected) {
             int cap = capacity(expected);
             slots = new long[cap];
             mask = cap - 1;
@@ -832,17 +822,6 @@ public final class CompactSocketList extends AbstractList<SocketRecord> implemen
             return Integer.highestOneBit(Math.max(16, expected + expected / 2)) << 1;
         }
 
-        /** Empties the set, keeping its slots when they suit {@code expected} keys (else making new ones). */
-        void clear(int expected) {
-            int cap = capacity(expected);
-            if (slots.length < cap || slots.length > 4 * cap) {
-                slots = new long[cap];
-                mask = cap - 1;
-            } else {
-                java.util.Arrays.fill(slots, 0);
-            }
-            size = 0;
-        }
 
         /** Adds {@code key} (not 0); false when it was there already. */
         boolean add(long key) {

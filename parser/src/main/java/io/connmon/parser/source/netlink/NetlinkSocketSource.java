@@ -62,9 +62,6 @@ public final class NetlinkSocketSource implements SocketSource {
     private ByteBuffer buffer; // allocated on first use, reused
     private ByteBuffer[] slots; // for pipelined dumps, allocated on the first
     private boolean twoFamilyDump; // until the kernel refuses TCPDIAG_GETSOCK
-    // The cookies of the dump under way (two for a two-family dump), kept from one collection to the next
-    private final CompactSocketList.LongSet[] seen = {new CompactSocketList.LongSet(16),
-        new CompactSocketList.LongSet(16)};
     private ByteBuffer request;
     private DiagChannel channel;
     private int seq = (int) (System.nanoTime() & 0x3FFFFFFF);
@@ -142,9 +139,11 @@ public final class NetlinkSocketSource implements SocketSource {
                 boolean both = p == Protocol.TCP && f == Family.IPV4 && req.families().contains(Family.IPV6)
                         && twoFamilyDump;
                 int expected = both ? lastSizes[0] + lastSizes[1] : lastSizes[slot]; // negative at first
-                CompactSocketList.Builder b = new CompactSocketList.Builder(room(slot)).dropRepeatedCookies(seen[0]);
+                // a cookie set per dump, garbage after it: kept from one collection to the next, it would add
+                // megabytes to the heap's peak when a /snapshot is rendered between collections
+                CompactSocketList.Builder b = new CompactSocketList.Builder(room(slot)).dropRepeatedCookies();
                 CompactSocketList.Builder b6 = both
-                        ? new CompactSocketList.Builder(room(1)).dropRepeatedCookies(seen[1]) : null;
+                        ? new CompactSocketList.Builder(room(1)).dropRepeatedCookies() : null;
                 boolean info = req.tcpInfo() && p == Protocol.TCP;
                 List<FileReport> rs;
                 try {
