@@ -298,6 +298,9 @@ public final class NetlinkSocketSource implements SocketSource {
             d.fail("interrupted");
             abandon(receiver);
             Thread.currentThread().interrupt();
+        } catch (RuntimeException | Error e) {
+            abandon(receiver); // the dump is cut: what the socket still holds is no reply to the next request
+            throw e;
         }
     }
 

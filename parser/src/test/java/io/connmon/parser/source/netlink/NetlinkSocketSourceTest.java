@@ -384,4 +384,33 @@ class NetlinkSocketSourceTest {
             assertTrue(replies.isEmpty());
         }
     }
+
+    @Test
+    void anUnexpectedErrorInAPipelinedReceiveReachesTheCallerAndTheSocketIsClosed() throws Exception {
+        Deque<Object> replies = new ArrayDeque<>(List.of(
+                SsText.datagrams(SockDiagParserTest.LOOPBACK.resolve("tcp4.bin")).get(0)));
+        java.util.concurrent.atomic.AtomicInteger closes = new java.util.concurrent.atomic.AtomicInteger();
+        Scripted broken = new Scripted(replies) {
+            @Override
+            public void receive(ByteBuffer buffer) throws IOException {
+                if (replies.isEmpty()) {
+                    throw new IllegalStateException("native call failed");
+                }
+                super.receive(buffer);
+            }
+
+            @Override
+            public void close() {
+                closes.incrementAndGet();
+            }
+        };
+        try (NetlinkSocketSource s = new NetlinkSocketSource(() -> broken)) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> s.dump(Protocol.TCP,
+                    io.connmon.parser.model.Family.IPV4, 0x1FFE, false,
+                    new io.connmon.parser.model.CompactSocketList.Builder(16), true));
+            assertEquals("native call failed", e.getMessage());
+            assertEquals(1, closes.get());
+        }
+        assertEquals(1, closes.get());
+    }
 }
