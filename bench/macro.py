@@ -6,9 +6,10 @@ collects afresh) with the netlink source, with the procfs source and with proces
 same daemon of an earlier build (--baseline, a directory holding bin/connmon and its jar, for before/after),
 and node_exporter with only its tcpstat collector, all on 127.0.0.1. Then it runs every contender once per
 round, in a rotating order, for several rounds, and reports the median and the spread (min-max) of each, their
-ratios to the netlink floor (bench/floor/sockdiag-floor.c, compiled here with gcc: the four sock_diag dumps,
-parsing nothing) and to node_exporter, and the daemons' peak resident memory. The machine's load average is
-recorded before and after each size. Results go to a markdown file and a PNG.
+ratios to the netlink floor (bench/floor/sockdiag-floor.c, compiled here with gcc: the four sock_diag dumps
+`ss` makes, parsing nothing; also timed making the three dumps connmon makes) and to node_exporter, and the
+daemons' peak resident memory. The machine's load average is recorded before and after each size. Results go
+to a markdown file and a PNG.
 
     python3 bench/macro.py --sizes 10000,100000,300000 --rounds 7 --markdown docs/performance-macro.md --plot docs/performance.png
 """
@@ -122,6 +123,7 @@ def wait_quiet(seconds=90):
 
 
 FLOOR = "sock_diag floor: four dumps, no parsing (C)"
+FLOOR3 = "sock_diag floor: connmon's three dumps (TCP of both families in one), no parsing (C)"
 NODE = "node_exporter scrape (tcpstat)"
 CONNMON_METRICS = "connmon /metrics (netlink, max-age 0)"
 LIST_TLN = "connmon list -tln (JVM start included)"
@@ -174,6 +176,7 @@ def bench_size(n, rounds, seconds, floor, baseline, with_p=True):
         tables = "/proc/net/tcp /proc/net/tcp6 /proc/net/udp /proc/net/udp6"
         contenders = [
             (FLOOR, lambda: run_cmd(f"{floor} 1 > /dev/null")),
+            (FLOOR3, lambda: run_cmd(f"{floor} 1 two-family > /dev/null")),
             ("cat /proc/net/{tcp,tcp6,udp,udp6} (procfs floor)", lambda: run_cmd(f"cat {tables} > /dev/null")),
             ("ss -tanu", lambda: run_cmd("ss -tanu > /dev/null")),
             ("netstat -tanu", lambda: run_cmd("netstat -tanu > /dev/null")),

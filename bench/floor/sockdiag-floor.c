@@ -4,7 +4,10 @@
  * parsing nothing else. Prints the messages received and the wall time of each run.
  *
  *   cc -O2 -o sockdiag-floor bench/floor/sockdiag-floor.c
- *   ./sockdiag-floor [runs]
+ *   ./sockdiag-floor [runs] [two-family]
+ *
+ * With "two-family" it makes the three dumps connmon's source makes instead: TCP of both families in one
+ * (the older TCPDIAG_GETSOCK request, one walk of the kernel's TCP tables), then UDP over IPv4 and IPv6.
  */
 #include <errno.h>
 #include <linux/inet_diag.h>
@@ -19,6 +22,8 @@
 #include <unistd.h>
 
 static char buf[128 * 1024];
+
+static long receive(int fd, unsigned int seq);
 
 /* One dump; returns the number of socket messages, or -1 on error. */
 static long dump(int fd, int family, int protocol, unsigned int states, unsigned int seq)
@@ -39,6 +44,12 @@ static long dump(int fd, int family, int protocol, unsigned int states, unsigned
         perror("send");
         return -1;
     }
+    return receive(fd, seq);
+}
+
+/* The replies to request seq until NLMSG_DONE; returns the number of socket messages, or -1 on error. */
+static long receive(int fd, unsigned int seq)
+{
     long n = 0;
     for (;;) {
         ssize_t len = recv(fd, buf, sizeof(buf), 0);
@@ -60,9 +71,31 @@ static long dump(int fd, int family, int protocol, unsigned int states, unsigned
     }
 }
 
+/* TCP sockets of every family in one dump (struct inet_diag_req); returns the number of socket messages. */
+static long dump_two_family(int fd, unsigned int states, unsigned int seq)
+{
+    struct {
+        struct nlmsghdr nlh;
+        struct inet_diag_req req;
+    } msg;
+    memset(&msg, 0, sizeof(msg));
+    msg.nlh.nlmsg_len = sizeof(msg);
+    msg.nlh.nlmsg_type = TCPDIAG_GETSOCK;
+    msg.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+    msg.nlh.nlmsg_seq = seq;
+    msg.req.idiag_family = AF_INET;
+    msg.req.idiag_states = states;
+    if (send(fd, &msg, sizeof(msg), 0) < 0) {
+        perror("send");
+        return -1;
+    }
+    return receive(fd, seq);
+}
+
 int main(int argc, char **argv)
 {
     int runs = argc > 1 ? atoi(argv[1]) : 1;
+    int two_family = argc > 2 && strcmp(argv[2], "two-family") == 0;
     int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
     if (fd < 0) {
         perror("socket");
@@ -74,12 +107,18 @@ int main(int argc, char **argv)
         clock_gettime(CLOCK_MONOTONIC, &a);
         long total = 0;
         long k;
-        if ((k = dump(fd, AF_INET, IPPROTO_TCP, 0x1FFE, seq++)) < 0)
-            return 1;
-        total += k;
-        if ((k = dump(fd, AF_INET6, IPPROTO_TCP, 0x1FFE, seq++)) < 0)
-            return 1;
-        total += k;
+        if (two_family) {
+            if ((k = dump_two_family(fd, 0x1FFE, seq++)) < 0)
+                return 1;
+            total += k;
+        } else {
+            if ((k = dump(fd, AF_INET, IPPROTO_TCP, 0x1FFE, seq++)) < 0)
+                return 1;
+            total += k;
+            if ((k = dump(fd, AF_INET6, IPPROTO_TCP, 0x1FFE, seq++)) < 0)
+                return 1;
+            total += k;
+        }
         if ((k = dump(fd, AF_INET, IPPROTO_UDP, 0x82, seq++)) < 0)
             return 1;
         total += k;
