@@ -132,26 +132,30 @@ final class HeadReaders implements Executor {
         }
     }
 
+    /**
+     * {@code task} as a thread of the pool runs it: counted as reading from its start; when it ends, the same thread
+     * goes on with the oldest waiting task, if a slot is free, rather than hand it to another.
+     */
     private Runnable wrap(Runnable task) {
         return () -> {
             Thread me = Thread.currentThread();
-            synchronized (lock) {
-                reading.put(me, ticker.getAsLong());
-            }
-            try {
-                task.run();
-            } finally {
-                release(me);
+            Runnable next = task;
+            while (next != null) {
+                synchronized (lock) {
+                    reading.put(me, ticker.getAsLong());
+                }
+                boolean ended = false;
+                try {
+                    next.run();
+                    ended = true;
+                } finally {
+                    next = end(me, ended);
+                }
             }
         };
     }
 
     void headRead(Thread t) {
-        release(t);
-    }
-
-    /** {@code t}'s task is past its head or ended: its slot goes to the oldest waiting task, if any. */
-    private void release(Thread t) {
         boolean ours;
         synchronized (lock) {
             ours = interrupted.remove(t);
@@ -161,8 +165,33 @@ final class HeadReaders implements Executor {
             }
         }
         if (ours) {
-            Thread.interrupted(); // an interrupt of ours that came too late, or that ended the task: not carried on
+            Thread.interrupted(); // interrupted here just after its head was complete: let the request be served
         }
+    }
+
+    /**
+     * {@code t}'s task ended ({@code normally}: not by an Error): its slot, if it still held one, is free, and the
+     * oldest waiting task is handed back to run on {@code t} (its slot taken), or else to the pool.
+     */
+    private Runnable end(Thread t, boolean normally) {
+        boolean ours;
+        Runnable next = null;
+        synchronized (lock) {
+            ours = interrupted.remove(t);
+            if (reading.remove(t) != null || ours) {
+                held--;
+            }
+            if (normally && held < limit && !waiting.isEmpty()) {
+                next = waiting.poll();
+                held++;
+            } else {
+                startWaiting();
+            }
+        }
+        if (ours) {
+            Thread.interrupted(); // the pool thread must not carry our interrupt into its next task
+        }
+        return next;
     }
 
     private void startWaiting() {

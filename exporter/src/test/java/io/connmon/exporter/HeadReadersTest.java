@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -103,7 +104,10 @@ class HeadReadersTest {
         HeadReaders heads = heads(1, 1_000);
         CountDownLatch first = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
+        Thread[] firstThread = new Thread[1];
+        Set<Thread> ranOn = java.util.concurrent.ConcurrentHashMap.newKeySet();
         heads.execute(() -> {
+            firstThread[0] = Thread.currentThread();
             first.countDown();
             try {
                 release.await(10, TimeUnit.SECONDS);
@@ -118,6 +122,7 @@ class HeadReadersTest {
             int n = i;
             heads.execute(() -> {
                 order.add(n);
+                ranOn.add(Thread.currentThread());
                 all.countDown();
             });
         }
@@ -125,6 +130,7 @@ class HeadReadersTest {
         release.countDown(); // the first ends: its slot passes on, one task at a time
         await(all);
         assertEquals(List.of(0, 1, 2), order);
+        assertEquals(Set.of(firstThread[0]), ranOn, "each went on the thread that freed the slot, no new one");
         assertEquals(0, heads.evicted());
     }
 
