@@ -5,6 +5,7 @@ import io.connmon.parser.counters.PortRange;
 import io.connmon.parser.events.ClosedConnections;
 import io.connmon.parser.events.ConnectionEvents;
 import io.connmon.parser.model.Endpoint;
+import io.connmon.parser.model.Family;
 import io.connmon.parser.model.Protocol;
 import io.connmon.parser.model.SocketCursor;
 import io.connmon.parser.model.SocketRecord;
@@ -229,29 +230,53 @@ final class ConnectionEventMetrics {
      * and port, for {@code connmon_connections_rtt_seconds}: the counters' classification and labels (a port
      * without a counter series counts in {@code other}). Sockets without tcp_info are left out.
      */
-    synchronized void sampleRtt(Snapshot s) {
-        if (inboundThen == null) {
-            return; // no snapshot yet to classify with
+    void sampleRtt(Snapshot s) {
+        RttSample sample = startRttSample();
+        if (sample != null) {
+            sample.add(s, null);
+            publish(sample);
         }
+    }
+
+    /** An RTT sample to take in parts (one collection per family, say), or {@code null} before the first snapshot. */
+    synchronized RttSample startRttSample() {
+        return inboundThen == null ? null : new RttSample();
+    }
+
+    /** Makes {@code sample} the one {@code connmon_connections_rtt_seconds} shows. */
+    synchronized void publish(RttSample sample) {
+        liveRtt = sample.byLabel;
+    }
+
+    /** RTT histograms by direction and label, added to part by part. */
+    final class RttSample {
         @SuppressWarnings("unchecked")
-        Map<String, long[]>[] sample = new Map[] {new LinkedHashMap<>(), new LinkedHashMap<>()};
-        int buckets = RTT_BOUNDS_SECONDS.length;
-        for (SocketRecord r : s.sockets()) {
-            if (r.protocol() != Protocol.TCP || r.state() != SocketState.ESTABLISHED || r.tcpInfo() == null
-                    || r.tcpInfo().rttMicros() < 0) {
-                continue;
-            }
-            boolean in = inboundThen[r.localPort()];
-            int d = in ? ClosedConnections.INBOUND : ClosedConnections.OUTBOUND;
-            String p = Integer.toString(in ? r.localPort() : r.remotePort());
-            String label = series[d].containsKey(p) ? p : SocketSummary.OTHER;
-            long[] h = sample[d].computeIfAbsent(label, k -> new long[buckets + 2]);
-            long rtt = r.tcpInfo().rttMicros();
-            h[bucketOf(rtt)]++;
-            h[buckets] += rtt;
-            h[buckets + 1]++;
+        private final Map<String, long[]>[] byLabel = new Map[] {new LinkedHashMap<>(), new LinkedHashMap<>()};
+
+        private RttSample() {
         }
-        liveRtt = sample;
+
+        /** Adds the established TCP connections of {@code s} with tcp_info, of {@code family} only unless null. */
+        void add(Snapshot s, Family family) {
+            synchronized (ConnectionEventMetrics.this) {
+                int buckets = RTT_BOUNDS_SECONDS.length;
+                for (SocketRecord r : s.sockets()) {
+                    if (r.protocol() != Protocol.TCP || r.state() != SocketState.ESTABLISHED || r.tcpInfo() == null
+                            || r.tcpInfo().rttMicros() < 0 || family != null && r.family() != family) {
+                        continue;
+                    }
+                    boolean in = inboundThen[r.localPort()];
+                    int d = in ? ClosedConnections.INBOUND : ClosedConnections.OUTBOUND;
+                    String p = Integer.toString(in ? r.localPort() : r.remotePort());
+                    String label = series[d].containsKey(p) ? p : SocketSummary.OTHER;
+                    long[] h = byLabel[d].computeIfAbsent(label, k -> new long[buckets + 2]);
+                    long rtt = r.tcpInfo().rttMicros();
+                    h[bucketOf(rtt)]++;
+                    h[buckets] += rtt;
+                    h[buckets + 1]++;
+                }
+            }
+        }
     }
 
     private static int bucketOf(long micros) {

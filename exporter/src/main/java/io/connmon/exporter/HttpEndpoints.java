@@ -4,6 +4,7 @@ import io.connmon.parser.source.SocketRequest;
 import io.connmon.parser.source.SourceException;
 import io.connmon.exporter.web.WebSecurity;
 
+import com.sun.net.httpserver.HttpContext;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
@@ -26,6 +27,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -35,9 +37,11 @@ import java.util.zip.GZIPOutputStream;
  * connmon's HTTP server: {@code /metrics}, {@code /snapshot}, {@code /}, {@code /-/healthy}, {@code /-/ready} (exact
  * paths; anything else is 404), on the JDK's {@link HttpServer}.
  *
- * <p>No client can stall it. The JDK reads each request on a thread of the server's executor, so a slow sender
- * holds one such thread until {@link HttpLimits} closes it, and the executor has a thread for every connection the
- * server accepts. What costs something is admitted by path: at most {@value #METRICS_THREADS} {@code /metrics}
+ * <p>No client can stall it. The JDK reads each request on a thread of the server's executor, and a slow sender would
+ * hold one such thread until {@link HttpLimits} closes it; so no more than {@value #HEAD_READERS} requests are read
+ * at once, the others wait for their turn without a thread, and while they wait the slowest senders are closed
+ * ({@link HeadReaders}). The executor has a thread for every request past its head, up to one for every connection
+ * the server accepts. What costs something is admitted by path: at most {@value #METRICS_THREADS} {@code /metrics}
  * answers render at once and {@value #METRICS_QUEUE} more may wait, apart from {@code /snapshot}'s
  * {@value #SNAPSHOT_THREADS} and {@value #SNAPSHOT_QUEUE}, so a burst of one never delays the other; past that, or
  * after waiting {@code MAX_QUEUE_NANOS}, a request is answered 503 at once. The dispatcher thread never runs a
@@ -77,20 +81,28 @@ public final class HttpEndpoints implements AutoCloseable {
     static final int SNAPSHOT_QUEUE = 16;
     /** A request that waited this long for its turn is answered 503 rather than served late. */
     static final long MAX_QUEUE_NANOS = TimeUnit.SECONDS.toNanos(10);
+    /**
+     * Requests whose head is read at once, each on a thread ({@link HeadReaders}); others wait for their turn without
+     * one, and while they wait, a request whose head took longer than {@code HEAD_GRACE_NANOS} is closed.
+     */
+    static final int HEAD_READERS = 16;
+    static final long HEAD_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     private static final System.Logger LOG = System.getLogger("connmon.http");
 
     private final HttpServer server;
     private final ThreadPoolExecutor executor;
+    private final ScheduledThreadPoolExecutor timer;
     private final PrometheusRegistry registry;
     final HttpMetrics requests;
     private final Router router;
 
-    private HttpEndpoints(HttpServer server, ThreadPoolExecutor executor, PrometheusRegistry registry,
-            HttpMetrics requests, Router router) {
+    private HttpEndpoints(HttpServer server, ThreadPoolExecutor executor, ScheduledThreadPoolExecutor timer,
+            PrometheusRegistry registry, HttpMetrics requests, Router router) {
         this.router = router;
         this.server = server;
         this.executor = executor;
+        this.timer = timer;
         this.registry = registry;
         this.requests = requests;
     }
@@ -124,13 +136,26 @@ public final class HttpEndpoints implements AutoCloseable {
                     t.setDaemon(true);
                     return t;
                 }, new ThreadPoolExecutor.AbortPolicy());
-        server.setExecutor(executor);
+        // At most HEAD_READERS requests are read at once, so slow senders do not each hold a thread: see HeadReaders.
+        // Its checks run on a thread of their own, there only while requests wait for their turn to be read.
+        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "connmon-http-heads");
+            t.setDaemon(true);
+            return t;
+        });
+        timer.setKeepAliveTime(10, TimeUnit.SECONDS);
+        timer.allowCoreThreadTimeOut(true);
+        timer.setRemoveOnCancelPolicy(true);
+        HeadReaders heads = new HeadReaders(executor, HEAD_READERS, HEAD_GRACE_NANOS, System::nanoTime,
+                (check, nanos) -> timer.schedule(check, nanos, TimeUnit.NANOSECONDS));
+        server.setExecutor(heads);
         HttpMetrics requests = new HttpMetrics();
         registry.register(requests);
         Router router = new Router(service, registry, requests);
-        web.guard(server.createContext("/", router));
+        HttpContext context = web.guard(server.createContext("/", router));
+        context.getFilters().add(0, heads.filter()); // first, before the guard's authentication
         server.start();
-        return new HttpEndpoints(server, executor, registry, requests, router);
+        return new HttpEndpoints(server, executor, timer, registry, requests, router);
     }
 
     /** Serves the last closed connections of {@code feed} at {@code /closed} (see {@link ClosedHandler}). */
@@ -158,6 +183,7 @@ public final class HttpEndpoints implements AutoCloseable {
         }
         server.stop(0);
         executor.shutdownNow();
+        timer.shutdownNow();
         registry.unregister(requests);
     }
 

@@ -220,6 +220,44 @@ class ConnectionEventMetricsTest {
                 1e-9);
     }
 
+    @Test
+    void anRttSampleTakenOneFamilyAtATimeCountsEachConnectionOnce() throws IOException {
+        Feed feed = new Feed();
+        ConnectionEventMetrics events = new ConnectionEventMetrics(feed, log::add);
+        assertEquals(null, events.startRttSample(), "no snapshot yet to classify with");
+        List<SocketRecord> sockets = List.of(Sockets.listen("0.0.0.0", 8080), estab(8080, 40001));
+        Snapshot first = new Snapshot(START, "h", Sockets.table(sockets), Sockets.stats(), Duration.ofMillis(5),
+                System.nanoTime());
+        events.families(first, new SocketSummary(first.sockets(), Sockets.EPHEMERAL, MetricsConfig.DEFAULT),
+                MetricsConfig.DEFAULT);
+        Snapshot second = new Snapshot(START.plusSeconds(15), "h", Sockets.table(sockets), Sockets.stats(),
+                Duration.ofMillis(5), System.nanoTime());
+        SocketSummary sum = new SocketSummary(second.sockets(), Sockets.EPHEMERAL, MetricsConfig.DEFAULT);
+        events.families(second, sum, MetricsConfig.DEFAULT);
+        // A source that cannot filter by family hands both families to each part: each part counts its own.
+        Snapshot info = new Snapshot(START.plusSeconds(20), "h", Sockets.table(List.of(
+                withRtt(8080, 40001, 80), withRtt(8080, 40002, 3_000), withRtt6(8080, 40003, 90))),
+                Sockets.stats(), Duration.ofMillis(5), System.nanoTime());
+        ConnectionEventMetrics.RttSample sample = events.startRttSample();
+        sample.add(info, Family.IPV4);
+        sample.add(info, Family.IPV6);
+        events.publish(sample);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrometheusTextFormatWriter.create().write(out, MetricSnapshots.of(
+                events.families(second, sum, MetricsConfig.DEFAULT).toArray(new MetricSnapshot[0])),
+                EscapingScheme.ALLOW_UTF8);
+        Exposition e = Exposition.parse(out.toString(StandardCharsets.UTF_8));
+        assertEquals(2, e.value("connmon_connections_rtt_seconds_bucket", "direction", "inbound", "port", "8080",
+                "le", "1.0E-4"));
+        assertEquals(3, e.value("connmon_connections_rtt_seconds_gcount", "direction", "inbound", "port", "8080"));
+    }
+
+    private static SocketRecord withRtt6(int localPort, int remotePort, long rttMicros) {
+        return new SocketRecord(io.connmon.parser.model.Protocol.TCP, Family.IPV6, SocketState.ESTABLISHED, 0,
+                1, localPort, 0, 1, remotePort, 0, 0, 1000, 1, 0, 0, 0, 1, 0, -1, 0,
+                new io.connmon.parser.model.TcpInfo(rttMicros, 1, 0, 1, 1, 1));
+    }
+
     private static SocketRecord withRtt(int localPort, int remotePort, long rttMicros) {
         return new SocketRecord(io.connmon.parser.model.Protocol.TCP, Family.IPV4, SocketState.ESTABLISHED, 0,
                 LOOPBACK, localPort, 0, LOOPBACK, remotePort, 0, 0, 1000, 1, 0, 0, 0, 1, 0, -1, 0,

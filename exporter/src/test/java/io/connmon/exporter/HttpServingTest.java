@@ -193,11 +193,43 @@ class HttpServingTest {
             new Socket("127.0.0.1", s.port()).close();
             raw.add(new Socket("127.0.0.1", s.port())); // connected, silent
         }
-        await("the slow clients never all reached a reading thread",
-                () -> threads("connmon-http") >= 40);
+        await("the slow clients never filled the reading threads",
+                () -> threads("connmon-http") >= HttpEndpoints.HEAD_READERS);
         assertEquals(200, s.get("/-/healthy").statusCode());
         assertEquals(200, s.get("/metrics").statusCode());
         assertEquals(200, s.get("/snapshot").statusCode());
+        assertTrue(threads("connmon-http") < 40, "a thread for each slow client: " + threads("connmon-http"));
+    }
+
+    @Test
+    void pastTheLimitTheSlowestSendersAreClosedAndAPromptRequestIsServed() throws Exception {
+        TestServer s = start(new FakeSource(SAMPLE), Duration.ZERO);
+        int extra = 24;
+        List<Socket> slow = new ArrayList<>();
+        for (int i = 0; i < HttpEndpoints.HEAD_READERS + extra; i++) {
+            slow.add(open("GET /metrics HTTP/1.1\r\nHost: x\r\n")); // the head never ends
+        }
+        await("the slow clients never filled the reading threads",
+                () -> threads("connmon-http") >= HttpEndpoints.HEAD_READERS);
+        // Those beyond the limit wait for a turn; the slowest make room for them, then for a prompt request.
+        assertEquals(200, s.get("/metrics").statusCode());
+        assertTrue(threads("connmon-http") < HttpEndpoints.HEAD_READERS + extra,
+                "a thread for each slow client: " + threads("connmon-http"));
+        int closed = 0;
+        for (Socket c : slow) {
+            c.setSoTimeout(300);
+            try {
+                if (c.getInputStream().read() == -1) {
+                    closed++;
+                }
+            } catch (java.net.SocketTimeoutException e) {
+                // still open, still being read
+            } catch (IOException e) { // reset: closed too
+                closed++;
+            }
+        }
+        assertEquals(extra + 1, closed, "the slow senders beyond the limit, and one for the prompt request, are closed");
+        assertEquals(200, s.get("/-/healthy").statusCode());
     }
 
     @Test
