@@ -76,9 +76,6 @@ final class ConnectionEventMetrics {
 
     // State between snapshots; guarded by this.
     private int[] liveThen;
-    // Arrays of 2 x 65536 keys reused from snapshot to snapshot (512 KiB each, too big for the young generation)
-    private int[] liveSpare;
-    private final int[] slotOfKey = new int[2 * 65536];
     private long[] closedThen = new long[0]; // by slot of ClosedConnections.Totals: fields of each slot
     private final Map<String, Series>[] series = newSeriesMaps();
     private long inconsistencies;
@@ -147,9 +144,9 @@ final class ConnectionEventMetrics {
     private void advance(Snapshot s, SocketSummary sum, MetricsConfig config, ClosedConnections closed,
             boolean[] fold) {
         long now = s.timestamp().toEpochMilli();
-        int[] liveNow = liveSpare != null ? liveSpare : new int[2 * 65536];
-        liveSpare = null;
-        java.util.Arrays.fill(liveNow, 0);
+        // Two arrays of 2 x 65536 keys a snapshot, garbage after it: kept from one to the next, they would sit in
+        // the heap through the next collection, when it is fullest
+        int[] liveNow = new int[2 * 65536];
         for (SocketCursor r = SocketCursor.over(s.sockets()); r.next(); ) { // no record per socket
             if (r.protocol() != Protocol.TCP) {
                 continue;
@@ -163,7 +160,7 @@ final class ConnectionEventMetrics {
                     in ? r.localPort() : fold[r.remotePort()] ? 0 : r.remotePort())]++;
         }
         ClosedConnections.Totals totals = closed.totals();
-        java.util.Arrays.fill(slotOfKey, 0);
+        int[] slotOfKey = new int[2 * 65536];
         for (int i = 0; i < totals.keys().length; i++) {
             slotOfKey[totals.keys()[i]] = i + 1;
         }
@@ -220,7 +217,6 @@ final class ConnectionEventMetrics {
             }
             series[d].values().removeIf(x -> now - x.lastActiveMillis > IDLE.toMillis());
         }
-        liveSpare = liveThen;
         liveThen = liveNow;
         closedThen = values;
     }

@@ -804,7 +804,7 @@ public final class CompactSocketList extends AbstractList<SocketRecord> implemen
 
     /**
      * A set of non-zero longs (cookies, inodes) for finding duplicates: open addressing, 8 bytes a slot, doubled
-     * when it is half full.
+     * when it is three quarters full (100,000 keys in 1 MiB).
      */
     static final class LongSet {
         private long[] slots;
@@ -818,8 +818,10 @@ public final class CompactSocketList extends AbstractList<SocketRecord> implemen
             mask = cap - 1;
         }
 
+        /** The power of two that holds {@code expected} keys at most three quarters full. */
         private static int capacity(int expected) {
-            return Integer.highestOneBit(Math.max(16, expected + expected / 2)) << 1;
+            long want = Math.max(16L, (long) expected * 4 / 3 + 1);
+            return (int) Math.min(1L << 30, Long.highestOneBit(want - 1) << 1);
         }
 
 
@@ -833,7 +835,7 @@ public final class CompactSocketList extends AbstractList<SocketRecord> implemen
                 }
                 if (k == 0) {
                     slots[i] = key;
-                    if (++size > slots.length >>> 1) {
+                    if (++size > slots.length - (slots.length >>> 2)) {
                         grow();
                     }
                     return true;
