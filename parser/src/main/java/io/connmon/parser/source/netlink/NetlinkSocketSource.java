@@ -319,35 +319,33 @@ public final class NetlinkSocketSource implements SocketSource {
      * in {@code states}, the extensions {@code ext}.
      */
     static void fillCompatRequest(ByteBuffer req, int seq, int ext, int states) {
-        req.clear();
-        for (int i = 0; i < COMPAT_REQUEST_BYTES; i++) {
-            req.put(i, (byte) 0);
-        }
-        req.putInt(0, COMPAT_REQUEST_BYTES); // nlmsg_len
-        req.putShort(4, (short) SockDiagParser.TCPDIAG_GETSOCK);
-        req.putShort(6, (short) (NLM_F_REQUEST | NLM_F_DUMP));
-        req.putInt(8, seq);
+        header(req, COMPAT_REQUEST_BYTES, SockDiagParser.TCPDIAG_GETSOCK, seq);
         req.put(16, (byte) SockDiagParser.AF_INET); // idiag_family: the kernel dumps every family all the same
         req.put(19, (byte) ext);
         req.putInt(16 + 4 + 48, states); // after the 48-byte inet_diag_sockid
-        req.position(0).limit(COMPAT_REQUEST_BYTES);
     }
 
     static void fillRequest(ByteBuffer req, int seq, int family, int protocol, int ext, int states) {
-        req.clear();
-        for (int i = 0; i < REQUEST_BYTES; i++) {
-            req.put(i, (byte) 0);
-        }
-        req.putInt(0, REQUEST_BYTES); // nlmsg_len
-        req.putShort(4, (short) SockDiagParser.SOCK_DIAG_BY_FAMILY);
-        req.putShort(6, (short) (NLM_F_REQUEST | NLM_F_DUMP));
-        req.putInt(8, seq);
-        req.putInt(12, 0); // pid: the kernel
+        header(req, REQUEST_BYTES, SockDiagParser.SOCK_DIAG_BY_FAMILY, seq);
         req.put(16, (byte) family); // inet_diag_req_v2
         req.put(17, (byte) protocol);
         req.put(18, (byte) ext);
         req.putInt(20, states);
-        req.position(0).limit(REQUEST_BYTES);
+    }
+
+    /**
+     * Zeroes {@code length} bytes of {@code req}, limits it to them and writes a dump request's {@code nlmsghdr}
+     * (pid 0: to the kernel).
+     */
+    private static void header(ByteBuffer req, int length, int type, int seq) {
+        req.clear().limit(length);
+        for (int i = 0; i < length; i++) {
+            req.put(i, (byte) 0);
+        }
+        req.putInt(0, length); // nlmsg_len
+        req.putShort(4, (short) type);
+        req.putShort(6, (short) (NLM_F_REQUEST | NLM_F_DUMP));
+        req.putInt(8, seq);
     }
 
     private void reopen() {
