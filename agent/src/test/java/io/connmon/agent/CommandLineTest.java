@@ -5,10 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +20,11 @@ import org.junit.jupiter.params.provider.MethodSource;
 import picocli.CommandLine.TypeConversionException;
 
 class CommandLineTest {
+
+    /** The command with no {@code CONNMON_*} setting at all, whatever this JVM's environment holds. */
+    private static CommandRun run(String... args) {
+        return CommandRun.run(Map.of(), args);
+    }
 
     static Stream<Arguments> durations() {
         return Stream.of(
@@ -68,7 +70,7 @@ class CommandLineTest {
 
     @Test
     void badFlagExitsTwoWithOneLine() {
-        Result r = run("list", "--no-such-flag");
+        CommandRun r = run("list", "--no-such-flag");
         assertEquals(2, r.code);
         assertEquals(1, r.err.lines().count(), r.err);
         assertTrue(r.err.startsWith("connmon: Unknown option: '--no-such-flag'"), r.err);
@@ -76,7 +78,7 @@ class CommandLineTest {
 
     @Test
     void badSourceExitsTwoWithOneLine() {
-        Result r = run("serve", "--source", "sock_diag");
+        CommandRun r = run("serve", "--source", "sock_diag");
         assertEquals(2, r.code);
         assertEquals(1, r.err.lines().count(), r.err);
         assertTrue(r.err.contains("'sock_diag' is not a source: use auto, netlink, procfs or oshi"), r.err);
@@ -84,33 +86,33 @@ class CommandLineTest {
 
     @Test
     void serveTakesHostOrAllNamespacesOnly() {
-        Result r = run("serve", "--netns", "blue", "--listen", "127.0.0.1:0");
+        CommandRun r = run("serve", "--netns", "blue", "--listen", "127.0.0.1:0");
         assertEquals(2, r.code);
         assertTrue(r.err.contains("--netns blue: expected host or all"), r.err);
-        Result oshi = run("list", "--netns", "all", "--source", "oshi");
+        CommandRun oshi = run("list", "--netns", "all", "--source", "oshi");
         assertEquals(2, oshi.code);
         assertTrue(oshi.err.contains("not --source oshi"), oshi.err);
-        Result one = run("list", "--netns", "all", "--proc-root", "/proc/1");
+        CommandRun one = run("list", "--netns", "all", "--proc-root", "/proc/1");
         assertEquals(2, one.code);
         assertTrue(one.err.contains("is one process's"), one.err);
-        Result none = run("list", "--netns", "no-such-namespace-name");
+        CommandRun none = run("list", "--netns", "no-such-namespace-name");
         assertEquals(1, none.code);
         assertTrue(none.err.contains("no network namespace matches"), none.err);
     }
 
     @Test
     void badMaxAgeExitsTwo() {
-        Result r = run("serve", "--max-age", "soon");
+        CommandRun r = run("serve", "--max-age", "soon");
         assertEquals(2, r.code);
         assertTrue(r.err.contains("'soon' is not a duration"), r.err);
     }
 
     @Test
     void aCollectionTimeoutMustBeAPositiveDuration() {
-        Result zero = run("serve", "--collection-timeout", "0");
+        CommandRun zero = run("serve", "--collection-timeout", "0");
         assertEquals(2, zero.code);
         assertTrue(zero.err.contains("--collection-timeout 0: the timeout must be more than 0"), zero.err);
-        Result bad = run("serve", "--collection-timeout", "soon");
+        CommandRun bad = run("serve", "--collection-timeout", "soon");
         assertEquals(2, bad.code);
         assertTrue(bad.err.contains("'soon' is not a duration"), bad.err);
     }
@@ -123,14 +125,14 @@ class CommandLineTest {
                 "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
                 + "   0: 0100007F:0CEA 00000000:0000 0A 00000000:00000003 00:00000000 00000000     0        0 21497 1 0000000000000000 100 0 0 10 0\n"
                 + "   1: 2ADEFE0A:E4E4 4EA1D9AC:0050 01 00000010:00000000 00:00000000 00000000  1000        0 21498 1 0000000000000000 20 4 30 10 -1\n");
-        Result r = run("list", "-tan", "--source", "procfs", "--proc-root", dir.toString());
+        CommandRun r = run("list", "-tan", "--source", "procfs", "--proc-root", dir.toString());
         assertEquals(0, r.code, r.err);
         String[] lines = r.out.split("\n");
         assertEquals(3, lines.length, r.out);
         assertEquals("Proto Recv-Q Send-Q Local Address           Foreign Address         State", lines[0]);
         assertEquals("tcp        3      0 127.0.0.1:3306          0.0.0.0:*               LISTEN", lines[1]);
         assertEquals("tcp        0     16 10.254.222.42:58596     172.217.161.78:80       ESTABLISHED", lines[2]);
-        Result listening = run("list", "-tln", "--source", "procfs", "--proc-root", dir.toString());
+        CommandRun listening = run("list", "-tln", "--source", "procfs", "--proc-root", dir.toString());
         assertEquals(2, listening.out.split("\n").length, listening.out);
     }
 
@@ -142,31 +144,31 @@ class CommandLineTest {
         java.nio.file.Files.writeString(dir.resolve("net/tcp"), header
                 + "   0: 0100007F:0CEA 00000000:0000 0A 00000000:00000003 00:00000000 00000000     0        0 21497 1 0000000000000000 100 0 0 10 0\n");
         java.nio.file.Files.writeString(dir.resolve("net/udp"), ""); // the kernel always prints the header
-        Result r = run("list", "-an", "--source", "procfs", "--proc-root", dir.toString());
+        CommandRun r = run("list", "-an", "--source", "procfs", "--proc-root", dir.toString());
         assertEquals(0, r.code, r.err);
         assertEquals(2, r.out.split("\n").length, r.out); // the listener is still listed
         assertEquals(List.of("connmon: input net/udp failed (empty: not even the header line): its sockets are not listed"),
                 r.err.lines().toList());
 
         java.nio.file.Files.writeString(dir.resolve("net/udp"), header);
-        Result ok = run("list", "-an", "--source", "procfs", "--proc-root", dir.toString());
+        CommandRun ok = run("list", "-an", "--source", "procfs", "--proc-root", dir.toString());
         assertEquals(0, ok.code, ok.err);
         assertEquals("", ok.err);
     }
 
     @Test
     void aBadValueFromTheEnvironmentIsNamedAsTheVariable() {
-        Result r = run(Map.of("CONNMON_MAX_AGE", "banana"), "serve");
+        CommandRun r = CommandRun.run(Map.of("CONNMON_MAX_AGE", "banana"), "serve");
         assertEquals(2, r.code);
         assertEquals(1, r.err.lines().count(), r.err);
         assertTrue(r.err.startsWith("connmon: CONNMON_MAX_AGE=banana: 'banana' is not a duration"), r.err);
         assertFalse(r.err.contains("--max-age"), r.err);
 
-        Result n = run(Map.of("CONNMON_INBOUND_PORTS_MAX", "many"), "serve");
+        CommandRun n = CommandRun.run(Map.of("CONNMON_INBOUND_PORTS_MAX", "many"), "serve");
         assertEquals(2, n.code);
         assertTrue(n.err.startsWith("connmon: CONNMON_INBOUND_PORTS_MAX=many: "), n.err);
 
-        Result a = run(Map.of("CONNMON_ATTRIBUTION", "yes"), "serve");
+        CommandRun a = CommandRun.run(Map.of("CONNMON_ATTRIBUTION", "yes"), "serve");
         assertEquals(2, a.code);
         assertTrue(a.err.startsWith("connmon: CONNMON_ATTRIBUTION=yes: 'yes' is not on or off"), a.err);
     }
@@ -174,14 +176,14 @@ class CommandLineTest {
     @Test
     void aFlagOverridesABadVariable() {
         // --max-age wins over CONNMON_MAX_AGE: the start goes on, to fail on the next bad setting
-        Result r = run(Map.of("CONNMON_MAX_AGE", "banana"), "serve", "--max-age", "1s", "--listen", "nowhere");
+        CommandRun r = CommandRun.run(Map.of("CONNMON_MAX_AGE", "banana"), "serve", "--max-age", "1s", "--listen", "nowhere");
         assertEquals(2, r.code);
         assertEquals("connmon: --listen nowhere: expected HOST:PORT, such as 127.0.0.1:9469", r.err.strip());
     }
 
     @Test
     void aCommandLineFlagIsNamedAsTheFlagEvenWithTheVariableSet() {
-        Result r = run(Map.of("CONNMON_MAX_AGE", "1s"), "serve", "--max-age", "soon");
+        CommandRun r = CommandRun.run(Map.of("CONNMON_MAX_AGE", "1s"), "serve", "--max-age", "soon");
         assertEquals(2, r.code);
         assertTrue(r.err.contains("'--max-age'") && r.err.contains("'soon' is not a duration"), r.err);
         assertFalse(r.err.contains("CONNMON_MAX_AGE"), r.err);
@@ -189,45 +191,45 @@ class CommandLineTest {
 
     @Test
     void eachMessageNamesTheFlagItIsAbout() {
-        Result inMax = run("serve", "--inbound-ports-max", "-1");
+        CommandRun inMax = run("serve", "--inbound-ports-max", "-1");
         assertEquals(2, inMax.code);
         assertEquals("connmon: --inbound-ports-max -1: expected a number, 0 or more", inMax.err.strip());
-        Result outMax = run("serve", "--outbound-ports-max", "-5");
+        CommandRun outMax = run("serve", "--outbound-ports-max", "-5");
         assertEquals("connmon: --outbound-ports-max -5: expected a number, 0 or more", outMax.err.strip());
-        Result in = run("serve", "--inbound-ports", "80,http");
+        CommandRun in = run("serve", "--inbound-ports", "80,http");
         assertTrue(in.err.startsWith("connmon: --inbound-ports 80,http: expected ports 1 to 65535"), in.err);
-        Result out = run("serve", "--outbound-ports", "70000");
+        CommandRun out = run("serve", "--outbound-ports", "70000");
         assertTrue(out.err.startsWith("connmon: --outbound-ports 70000: expected ports 1 to 65535"), out.err);
-        Result env = run(Map.of("CONNMON_INBOUND_PORTS_MAX", "-1"), "serve");
+        CommandRun env = CommandRun.run(Map.of("CONNMON_INBOUND_PORTS_MAX", "-1"), "serve");
         assertEquals("connmon: CONNMON_INBOUND_PORTS_MAX=-1: expected a number, 0 or more", env.err.strip());
-        Result level = run(Map.of("CONNMON_LOG_LEVEL", "loud"), "serve");
+        CommandRun level = CommandRun.run(Map.of("CONNMON_LOG_LEVEL", "loud"), "serve");
         assertTrue(level.err.startsWith("connmon: CONNMON_LOG_LEVEL=loud: use error, warn, info or debug"), level.err);
-        Result listen = run(Map.of("CONNMON_LISTEN", "9469"), "serve");
+        CommandRun listen = CommandRun.run(Map.of("CONNMON_LISTEN", "9469"), "serve");
         assertEquals("connmon: CONNMON_LISTEN=9469: expected HOST:PORT, such as 127.0.0.1:9469", listen.err.strip());
-        Result root = run(Map.of("CONNMON_PROC_ROOT", "/no/such/dir"), "list");
+        CommandRun root = CommandRun.run(Map.of("CONNMON_PROC_ROOT", "/no/such/dir"), "list");
         assertEquals("connmon: CONNMON_PROC_ROOT=/no/such/dir: not a directory", root.err.strip());
     }
 
     @Test
     void listSpeaksOfFlagsNotHttpParameters() {
-        Result st = run("list", "--state", "bogus");
+        CommandRun st = run("list", "--state", "bogus");
         assertEquals(2, st.code);
         assertTrue(st.err.startsWith("connmon: --state bogus: expected one of established"), st.err);
         assertFalse(st.err.contains("parameter"), st.err);
-        Result port = run("list", "--port", "70000");
+        CommandRun port = run("list", "--port", "70000");
         assertEquals(2, port.code);
         assertEquals("connmon: --port 70000: expected a port number, 0 to 65535", port.err.strip());
     }
 
     @Test
     void anUnknownConnmonVariableIsWarnedAboutOnceInOneLine() {
-        Result r = run(Map.of("CONNMON_MAXAGE", "5s", "CONNMON_LISTEN_ADDR", "x", "CONNMON_MAX_AGE", "1s",
+        CommandRun r = CommandRun.run(Map.of("CONNMON_MAXAGE", "5s", "CONNMON_LISTEN_ADDR", "x", "CONNMON_MAX_AGE", "1s",
                 "CONNMON_E2E_PORT", "19469", "OTHER", "1"), "version");
         assertEquals(0, r.code, r.err);
         assertEquals(1, r.err.lines().count(), r.err);
         assertEquals("connmon: warning: unknown environment variables CONNMON_LISTEN_ADDR, CONNMON_MAXAGE ignored "
                 + "(connmon serve --help lists the CONNMON_* variables)", r.err.strip());
-        assertEquals("", run(Map.of("CONNMON_MAX_AGE", "1s"), "version").err);
+        assertEquals("", CommandRun.run(Map.of("CONNMON_MAX_AGE", "1s"), "version").err);
     }
 
     @Test
@@ -254,7 +256,7 @@ class CommandLineTest {
 
     @Test
     void noCommandExitsTwoWithUsageOnStderr() {
-        Result r = run();
+        CommandRun r = run();
         assertEquals(2, r.code);
         assertEquals("", r.out);
         assertTrue(r.err.startsWith("connmon: a command is needed"), r.err);
@@ -269,26 +271,6 @@ class CommandLineTest {
         assertTrue(seen.await(10, TimeUnit.SECONDS), "the SIGHUP handler did not run");
     }
 
-    private record Result(int code, String out, String err) {
-    }
 
-    private static Result run(String... args) {
-        return run(Map.of(), args);
-    }
 
-    private static synchronized Result run(Map<String, String> env, String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = Main.run(env, args);
-            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-    }
 }

@@ -3,10 +3,7 @@ package io.connmon.agent;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -62,7 +59,7 @@ class ListProgramsTest {
     void withoutPrivilegeOneLineSaysSo() throws IOException {
         Files.writeString(proc.resolve("self/status"), UNPRIVILEGED);
         process(4242, "mysqld", 21497); // the user's own process; root's on port 80 cannot be seen
-        Result r = list();
+        CommandRun r = list();
         assertEquals(0, r.code, r.err);
         assertEquals(1, r.err.lines().count(), r.err);
         assertEquals("(Not all processes could be identified: without CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH only"
@@ -76,7 +73,7 @@ class ListProgramsTest {
     void rootWithoutCapabilitiesIsToldToo() throws IOException {
         Files.writeString(proc.resolve("self/status"), ROOT_WITHOUT_CAPS);
         process(4242, "mysqld", 21497);
-        Result r = list();
+        CommandRun r = list();
         assertEquals(1, r.err.lines().count(), r.err);
         assertTrue(r.err.startsWith("(Not all processes could be identified: uid 0 without CAP_SYS_PTRACE and"
                 + " CAP_DAC_READ_SEARCH: the sockets of other users' processes and of processes with more"
@@ -88,7 +85,7 @@ class ListProgramsTest {
         Files.writeString(proc.resolve("self/status"), PRIVILEGED);
         process(4242, "mysqld", 21497);
         process(4343, "nginx", 21498);
-        Result r = list();
+        CommandRun r = list();
         assertEquals(0, r.code, r.err);
         assertEquals("", r.err);
         assertTrue(r.out.contains("LISTEN      4343/nginx"), r.out);
@@ -99,38 +96,21 @@ class ListProgramsTest {
         Files.writeString(proc.resolve("self/status"), UNPRIVILEGED);
         process(4242, "mysqld", 21497);
         process(4343, "nginx", 21498);
-        Result r = list();
+        CommandRun r = list();
         assertEquals("", r.err);
     }
 
     @Test
     void withoutProgramsNothingIsSaid() throws IOException {
         Files.writeString(proc.resolve("self/status"), UNPRIVILEGED);
-        Result r = run("list", "-tln", "--source", "procfs", "--proc-root", proc.toString());
+        CommandRun r = CommandRun.run("list", "-tln", "--source", "procfs", "--proc-root", proc.toString());
         assertEquals(0, r.code, r.err);
         assertEquals("", r.err);
     }
 
-    private Result list() {
-        return run("list", "-tlnp", "--source", "procfs", "--proc-root", proc.toString());
+    private CommandRun list() {
+        return CommandRun.run("list", "-tlnp", "--source", "procfs", "--proc-root", proc.toString());
     }
 
-    private record Result(int code, String out, String err) {
-    }
 
-    private static synchronized Result run(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = Main.run(args);
-            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-    }
 }

@@ -8,9 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.connmon.parser.model.SocketState;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -68,7 +66,7 @@ class NetnsBoundLiveTest {
     @Test
     void listByNameReadsItThroughNetlink() throws Exception {
         long inode = (Long) Files.getAttribute(Path.of("/var/run/netns", name), "unix:ino");
-        Result r = connmon("list", "--netns", name, "--json");
+        CommandRun r = CommandRun.run(Map.of(), "list", "--netns", name, "--json");
         assertEquals(0, r.code, r.err);
         JsonNode doc = JSON.readTree(r.out);
         assertEquals(1, doc.get("namespaces").size(), doc.get("namespaces").toString());
@@ -93,7 +91,7 @@ class NetnsBoundLiveTest {
     @Test
     void allIncludesIt() throws Exception {
         long inode = (Long) Files.getAttribute(Path.of("/var/run/netns", name), "unix:ino");
-        Result r = connmon("list", "--netns", "all", "--json");
+        CommandRun r = CommandRun.run(Map.of(), "list", "--netns", "all", "--json");
         assertEquals(0, r.code, r.err);
         JsonNode doc = JSON.readTree(r.out);
         JsonNode ns = null;
@@ -118,7 +116,7 @@ class NetnsBoundLiveTest {
 
     @Test
     void procfsCannotReadItAndSaysSoInOneLine() {
-        Result r = connmon("list", "--netns", name, "--source", "procfs");
+        CommandRun r = CommandRun.run(Map.of(), "list", "--netns", name, "--source", "procfs");
         assertEquals(1, r.code, r.out + r.err);
         assertEquals(1, r.err.lines().count(), r.err);
         assertTrue(r.err.contains(name) && r.err.contains("no process lives in it")
@@ -143,24 +141,7 @@ class NetnsBoundLiveTest {
         return out;
     }
 
-    private record Result(int code, String out, String err) {
-    }
 
-    private static synchronized Result connmon(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = Main.run(Map.of(), args);
-            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-    }
 
     /** Skips the test when {@code available} is false, or fails it under {@code CI=true}. */
     private static void require(boolean available, String missing) {

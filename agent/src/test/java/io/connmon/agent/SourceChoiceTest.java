@@ -3,9 +3,6 @@ package io.connmon.agent;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -14,28 +11,11 @@ import org.junit.jupiter.api.io.TempDir;
 /** {@code --source} and {@code --proc-root} together: a named proc root is never silently replaced. */
 class SourceChoiceTest {
 
-    private record Result(int code, String out, String err) {
-    }
 
-    private static synchronized Result run(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = Main.run(args);
-            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-    }
 
     @Test
     void aNamedProcRootWithoutTablesIsAnErrorNotAFallback(@TempDir Path empty) {
-        Result r = run("list", "-tan", "--proc-root", empty.toString());
+        CommandRun r = CommandRun.run("list", "-tan", "--proc-root", empty.toString());
         assertEquals(2, r.code, r.out);
         assertEquals(1, r.err.lines().count(), r.err);
         assertTrue(r.err.contains("--proc-root " + empty + " holds no socket tables"), r.err);
@@ -45,7 +25,7 @@ class SourceChoiceTest {
     void netlinkCannotReadAnotherProcRoot(@TempDir Path dir) throws Exception {
         Files.createDirectories(dir.resolve("net"));
         Files.writeString(dir.resolve("net/tcp"), "");
-        Result r = run("list", "--source", "netlink", "--proc-root", dir.toString());
+        CommandRun r = CommandRun.run("list", "--source", "netlink", "--proc-root", dir.toString());
         assertEquals(2, r.code);
         assertTrue(r.err.contains("--source netlink reads connmon's own network namespace"), r.err);
     }
@@ -56,7 +36,7 @@ class SourceChoiceTest {
         Files.writeString(dir.resolve("net/tcp"),
                 "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
                 + "   0: 0100007F:0CEA 00000000:0000 0A 00000000:00000003 00:00000000 00000000     0        0 21497 1 0000000000000000 100 0 0 10 0\n");
-        Result r = run("list", "-tln", "--json", "--proc-root", dir.toString());
+        CommandRun r = CommandRun.run("list", "-tln", "--json", "--proc-root", dir.toString());
         assertEquals(0, r.code, r.err);
         assertTrue(r.out.contains("\"source\" : \"procfs\""), r.out);
         assertTrue(r.out.contains("\"port\" : 3306"), r.out);
@@ -64,7 +44,7 @@ class SourceChoiceTest {
 
     @Test
     void listTlnThroughNetlinkListsListenersOnly() {
-        Result r = run("list", "-tln", "--source", "netlink");
+        CommandRun r = CommandRun.run("list", "-tln", "--source", "netlink");
         assertEquals(0, r.code, r.err);
         String[] lines = r.out.split("\n");
         assertTrue(lines[0].startsWith("Proto Recv-Q Send-Q"), r.out);
