@@ -67,11 +67,35 @@ class ConnectionEventMetricsTest {
     private Exposition scrape(SocketMetrics metrics, List<SocketRecord> sockets) throws IOException {
         Snapshot s = new Snapshot(START.plus(Duration.ofSeconds(15L * step++)), "h", Sockets.table(sockets),
                 Sockets.stats(), Duration.ofMillis(5), System.nanoTime());
-        List<MetricSnapshot> families = metrics.build(s);
+        return expose(metrics.build(s));
+    }
+
+    /** The families as Prometheus text, parsed back. */
+    private static Exposition expose(List<MetricSnapshot> families) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         PrometheusTextFormatWriter.create().write(out, MetricSnapshots.of(families.toArray(new MetricSnapshot[0])),
                 EscapingScheme.ALLOW_UTF8);
         return Exposition.parse(out.toString(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Advances {@code events} over two snapshots of a listener on 8080 with one connection to it, 15 s apart,
+     * and returns the second with its summary: the classification the RTT samples use.
+     */
+    private static Advanced twoSnapshots(ConnectionEventMetrics events) {
+        List<SocketRecord> sockets = List.of(Sockets.listen("0.0.0.0", 8080), estab(8080, 40001));
+        Snapshot first = new Snapshot(START, "h", Sockets.table(sockets), Sockets.stats(), Duration.ofMillis(5),
+                System.nanoTime());
+        events.families(first, new SocketSummary(first.sockets(), Sockets.EPHEMERAL, MetricsConfig.DEFAULT),
+                MetricsConfig.DEFAULT);
+        Snapshot second = new Snapshot(START.plusSeconds(15), "h", Sockets.table(sockets), Sockets.stats(),
+                Duration.ofMillis(5), System.nanoTime());
+        SocketSummary sum = new SocketSummary(second.sockets(), Sockets.EPHEMERAL, MetricsConfig.DEFAULT);
+        events.families(second, sum, MetricsConfig.DEFAULT);
+        return new Advanced(second, sum);
+    }
+
+    private record Advanced(Snapshot second, SocketSummary sum) {
     }
 
     private SocketMetrics metrics(ConnectionEvents feed, MetricsConfig config) {
@@ -191,24 +215,14 @@ class ConnectionEventMetricsTest {
     void theLiveRttHistogramUsesTheCountersLabels() throws IOException {
         Feed feed = new Feed();
         ConnectionEventMetrics events = new ConnectionEventMetrics(feed, log::add);
-        List<SocketRecord> sockets = List.of(Sockets.listen("0.0.0.0", 8080), estab(8080, 40001));
-        Snapshot first = new Snapshot(START, "h", Sockets.table(sockets), Sockets.stats(), Duration.ofMillis(5),
-                System.nanoTime());
-        events.families(first, new SocketSummary(first.sockets(), Sockets.EPHEMERAL, MetricsConfig.DEFAULT),
-                MetricsConfig.DEFAULT);
-        Snapshot second = new Snapshot(START.plusSeconds(15), "h", Sockets.table(sockets), Sockets.stats(),
-                Duration.ofMillis(5), System.nanoTime());
-        SocketSummary sum = new SocketSummary(second.sockets(), Sockets.EPHEMERAL, MetricsConfig.DEFAULT);
-        events.families(second, sum, MetricsConfig.DEFAULT);
+        Advanced advanced = twoSnapshots(events);
+        Snapshot second = advanced.second();
+        SocketSummary sum = advanced.sum();
         Snapshot info = new Snapshot(START.plusSeconds(20), "h", Sockets.table(List.of(
                 withRtt(8080, 40001, 80), withRtt(8080, 40002, 3_000), withRtt(45000, 443, 40_000))),
                 Sockets.stats(), Duration.ofMillis(5), System.nanoTime());
         events.sampleRtt(info);
-        List<MetricSnapshot> families = events.families(second, sum, MetricsConfig.DEFAULT);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        PrometheusTextFormatWriter.create().write(out, MetricSnapshots.of(families.toArray(new MetricSnapshot[0])),
-                EscapingScheme.ALLOW_UTF8);
-        Exposition e = Exposition.parse(out.toString(StandardCharsets.UTF_8));
+        Exposition e = expose(events.families(second, sum, MetricsConfig.DEFAULT));
         assertEquals(1, e.value("connmon_connections_rtt_seconds_bucket", "direction", "inbound", "port", "8080",
                 "le", "1.0E-4"));
         assertEquals(2, e.value("connmon_connections_rtt_seconds_bucket", "direction", "inbound", "port", "8080",
@@ -225,15 +239,9 @@ class ConnectionEventMetricsTest {
         Feed feed = new Feed();
         ConnectionEventMetrics events = new ConnectionEventMetrics(feed, log::add);
         assertEquals(null, events.startRttSample(), "no snapshot yet to classify with");
-        List<SocketRecord> sockets = List.of(Sockets.listen("0.0.0.0", 8080), estab(8080, 40001));
-        Snapshot first = new Snapshot(START, "h", Sockets.table(sockets), Sockets.stats(), Duration.ofMillis(5),
-                System.nanoTime());
-        events.families(first, new SocketSummary(first.sockets(), Sockets.EPHEMERAL, MetricsConfig.DEFAULT),
-                MetricsConfig.DEFAULT);
-        Snapshot second = new Snapshot(START.plusSeconds(15), "h", Sockets.table(sockets), Sockets.stats(),
-                Duration.ofMillis(5), System.nanoTime());
-        SocketSummary sum = new SocketSummary(second.sockets(), Sockets.EPHEMERAL, MetricsConfig.DEFAULT);
-        events.families(second, sum, MetricsConfig.DEFAULT);
+        Advanced advanced = twoSnapshots(events);
+        Snapshot second = advanced.second();
+        SocketSummary sum = advanced.sum();
         // A source that cannot filter by family hands both families to each part: each part counts its own.
         Snapshot info = new Snapshot(START.plusSeconds(20), "h", Sockets.table(List.of(
                 withRtt(8080, 40001, 80), withRtt(8080, 40002, 3_000), withRtt6(8080, 40003, 90))),
@@ -242,11 +250,7 @@ class ConnectionEventMetricsTest {
         sample.add(info, Family.IPV4);
         sample.add(info, Family.IPV6);
         events.publish(sample);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        PrometheusTextFormatWriter.create().write(out, MetricSnapshots.of(
-                events.families(second, sum, MetricsConfig.DEFAULT).toArray(new MetricSnapshot[0])),
-                EscapingScheme.ALLOW_UTF8);
-        Exposition e = Exposition.parse(out.toString(StandardCharsets.UTF_8));
+        Exposition e = expose(events.families(second, sum, MetricsConfig.DEFAULT));
         assertEquals(2, e.value("connmon_connections_rtt_seconds_bucket", "direction", "inbound", "port", "8080",
                 "le", "1.0E-4"));
         assertEquals(3, e.value("connmon_connections_rtt_seconds_gcount", "direction", "inbound", "port", "8080"));
