@@ -546,11 +546,20 @@ public final class HttpEndpoints implements AutoCloseable {
             }
             Snapshot s;
             try {
-                s = info ? service.collect(SocketRequest.ALL.withTcpInfo(true)) : service.current(arrived);
+                // held until written: the columns of a snapshot being read are not reused for a later collection
+                s = info ? service.collect(SocketRequest.ALL.withTcpInfo(true)) : service.currentRetained(arrived);
             } catch (SourceException e) {
                 error(exchange, 503, "no snapshot: " + e.getMessage(), null, null);
                 return;
             }
+            try {
+                write(exchange, s, query, pretty);
+            } finally {
+                s.table().release();
+            }
+        }
+
+        private void write(HttpExchange exchange, Snapshot s, SocketQuery query, boolean pretty) throws IOException {
             QueryException refused = query.refusal(s);
             if (refused != null) {
                 error(exchange, 400, refused.getMessage(), refused.parameter(), refused.accepts());

@@ -255,6 +255,38 @@ public final class SnapshotService {
     }
 
     /**
+     * As {@link #latest()}, retained for the caller, who reads its sockets and then calls
+     * {@code table().release()}: until then its columns are not reused for a later collection.
+     */
+    public Snapshot latestRetained() {
+        synchronized (lock) {
+            // the service holds the served snapshot until it replaces it, under this lock: this cannot fail
+            return last != null && last.table().retain() ? last : null;
+        }
+    }
+
+    /**
+     * As {@link #current(long)}, retained for the caller, who reads its sockets (a /snapshot rendered to a slow
+     * client) and then calls {@code table().release()}: until then its columns are not reused for a later
+     * collection. A snapshot replaced and released before the caller could retain it is passed over for the one
+     * served now.
+     *
+     * @throws SourceException as {@link #current(long)}
+     */
+    public Snapshot currentRetained(long arrivedNanos) throws SourceException {
+        Snapshot s = current(arrivedNanos);
+        if (s.table().retain()) {
+            return s;
+        }
+        synchronized (lock) { // a newer one replaced it: the served one cannot be released while it is served
+            if (last.table().retain()) {
+                return last;
+            }
+        }
+        throw new IllegalStateException("the served snapshot was released"); // a holder released it twice
+    }
+
+    /**
      * Why the data should not be relied on, or {@code null} when it can: no collection has succeeded yet, or the
      * collection under way has overrun its deadline (the snapshot served is older than the daemon means it to be).
      */
@@ -347,15 +379,20 @@ public final class SnapshotService {
             error = t;
         }
         boolean counted;
+        Snapshot replaced = null;
         synchronized (lock) {
             if (inFlight == flight) {
                 inFlight = null;
             }
             if (result != null) {
+                replaced = last;
                 last = result;
                 overran = false;
             }
             counted = flight.overdue;
+        }
+        if (replaced != null) {
+            replaced.table().release(); // the service's hold: its columns are reused once its readers are done too
         }
         if (result != null) {
             Snapshot s = result;

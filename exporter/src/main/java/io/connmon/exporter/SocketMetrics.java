@@ -99,9 +99,14 @@ public final class SocketMetrics implements MultiCollector {
         // the snapshot served (and the one a scrape may be reading); two smaller ones one after the other keep the
         // heap's peak lower. A source that cannot filter reads everything each time: add() counts one family.
         for (Family f : Family.values()) {
-            sample.add(service.collect(io.connmon.parser.source.SocketRequest.ALL.withTcpInfo(true)
+            Snapshot s = service.collect(io.connmon.parser.source.SocketRequest.ALL.withTcpInfo(true)
                     .onlyStates(java.util.EnumSet.of(SocketState.ESTABLISHED))
-                    .only(java.util.EnumSet.of(Protocol.TCP), java.util.EnumSet.of(f))), f);
+                    .only(java.util.EnumSet.of(Protocol.TCP), java.util.EnumSet.of(f)));
+            try {
+                sample.add(s, f);
+            } finally {
+                s.table().release(); // its columns serve the next collection
+            }
         }
         e.publish(sample);
     }
@@ -123,11 +128,15 @@ public final class SocketMetrics implements MultiCollector {
 
     @Override
     public MetricSnapshots collect() {
-        Snapshot s = service.latest();
+        Snapshot s = service.latestRetained(); // held while the families are built from it, if they are not yet
         MetricSnapshots.Builder out = MetricSnapshots.builder();
         if (s != null) {
-            for (MetricSnapshot m : familiesOf(s)) {
-                out.metricSnapshot(m);
+            try {
+                for (MetricSnapshot m : familiesOf(s)) {
+                    out.metricSnapshot(m);
+                }
+            } finally {
+                s.table().release();
             }
             out.metricSnapshot(gauge("connmon_snapshot_age_seconds",
                     "Age of the snapshot the metrics describe; grows while collections fail.", Unit.SECONDS,

@@ -10,6 +10,8 @@ import io.connmon.parser.source.SourceException;
 import static io.connmon.exporter.Sockets.listen;
 import static io.connmon.exporter.Sockets.tcp;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -72,6 +74,31 @@ class SnapshotServiceTest {
         void advance(Duration d) {
             nanos.addAndGet(d.toNanos());
         }
+    }
+
+    @Test
+    void aReplacedSnapshotIsReleasedOnceItsLastReaderIsDone() throws Exception {
+        Ticker ticker = new Ticker();
+        SnapshotService service = service(new FakeSource(SnapshotServiceTest::nSockets), Duration.ZERO, ticker);
+        assertNull(service.latestRetained());
+        Snapshot first = service.currentRetained(ticker.getAsLong()); // a reader, as a /snapshot being written
+        ticker.advance(Duration.ofSeconds(1));
+        Snapshot second = service.current();
+        assertNotSame(first, second);
+        assertEquals(1, first.sockets().size(), "still held by its reader: readable");
+        first.table().release(); // the reader is done, and the service let it go when it served the second
+        assertFalse(first.table().retain(), "released: its columns may be another table's now");
+
+        Snapshot held = service.latestRetained();
+        assertSame(second, held);
+        ticker.advance(Duration.ofSeconds(1));
+        Snapshot third = service.current();
+        assertEquals(2, held.sockets().size());
+        held.table().release();
+        assertFalse(second.table().retain());
+        assertTrue(third.table().retain(), "the one served is held by the service");
+        third.table().release();
+        assertEquals(3, service.current(0).sockets().size());
     }
 
     @Test

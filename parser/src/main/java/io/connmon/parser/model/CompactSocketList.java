@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.RandomAccess;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
@@ -15,6 +16,10 @@ import java.util.function.Consumer;
  * read). As objects a socket costs about 125 bytes; here an IPv4 one from sock_diag costs about 40 and an IPv6
  * one 72, with no per-socket object for the collector to trace. The records a reader or renderer gets are
  * short-lived values; {@link SocketCursor} reads the columns without them.
+ *
+ * <p>A source that collects again and again can build each table in the columns of one nobody reads any more
+ * ({@link ColumnSpares}): its holders say when they are done ({@link #retain}, {@link #release}), and the list is
+ * immutable until then.
  *
  * <pre>{@code
  * CompactSocketList.Builder b = new CompactSocketList.Builder(1024);
@@ -31,13 +36,20 @@ public final class CompactSocketList extends AbstractList<SocketRecord> implemen
     private final int[] starts;
     private final int[] netns; // per segment: the namespace index its rows carry (unless a row has its own)
     private final int size;
+    // holders of a list that owns its builders' columns (made by of()); at 0 the columns go back to their spares
+    private final AtomicInteger holders;
 
     private CompactSocketList(Builder[] segments) {
-        this(segments, new int[segments.length]);
+        this(segments, new int[segments.length], true);
     }
 
     private CompactSocketList(Builder[] segments, int[] netns) {
+        this(segments, netns, false);
+    }
+
+    private CompactSocketList(Builder[] segments, int[] netns, boolean owner) {
         this.segments = segments;
+        this.holders = owner ? new AtomicInteger(1) : null;
         this.netns = netns;
         this.starts = new int[segments.length];
         int n = 0;
@@ -52,12 +64,66 @@ public final class CompactSocketList extends AbstractList<SocketRecord> implemen
     public static CompactSocketList of(List<Builder> builders) {
         List<Builder> kept = new ArrayList<>();
         for (Builder b : builders) {
+            b.sealed = true;
             if (b.size > 0) {
-                b.sealed = true;
                 kept.add(b);
+            } else if (b.spares != null) {
+                b.recycle(false); // nothing to read: its columns go back at once
             }
         }
         return kept.isEmpty() ? EMPTY : new CompactSocketList(kept.toArray(new Builder[0]));
+    }
+
+    /**
+     * One more holder of this list: until it calls {@link #release}, the columns stay as they are. A list made by
+     * {@link #of} has one holder, its maker, to begin with; other lists (views, {@link #concat}) do not count.
+     *
+     * @return false when the list was released by its last holder already (its columns may be another list's by
+     *     now): the caller must not read it
+     */
+    public boolean retain() {
+        if (holders == null) {
+            return true;
+        }
+        for (int h = holders.get(); h > 0; h = holders.get()) {
+            if (holders.compareAndSet(h, h + 1)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * A holder is done with this list. When the last one is, builders made with {@link ColumnSpares} give their
+     * columns back for the next table; reading the list after that fails (it does not answer with another
+     * table's rows). Views and {@link #concat} lists do not count holders: releasing one does nothing.
+     */
+    public void release() {
+        if (holders == null) {
+            return;
+        }
+        for (int h = holders.get(); h > 0; h = holders.get()) {
+            if (holders.compareAndSet(h, h - 1)) {
+                if (h == 1) {
+                    recycle();
+                }
+                return;
+            }
+        }
+    }
+
+    private void recycle() {
+        ColumnSpares spares = null;
+        List<Object> arrays = new ArrayList<>();
+        for (Builder b : segments) {
+            if (b.spares != null) {
+                spares = b.spares;
+                b.giveBack(arrays);
+            }
+        }
+        if (spares != null) {
+            spares.giveTable(arrays);
+        }
     }
 
     /**
@@ -253,6 +319,7 @@ public final class CompactSocketList extends AbstractList<SocketRecord> implemen
         private static final int INFO = 6; // longs per row of tcp_info
         private static final int JIFFIES_DERIVED = 8; // flags bit: timerJiffies is expires / 10
 
+        private final ColumnSpares spares; // null: columns are allocated, and left to the garbage collector
         private int size;
         private boolean sealed;
         private byte[] kind; // protocol bit 0, family bit 1, state ordinal bits 2..6
@@ -282,18 +349,93 @@ public final class CompactSocketList extends AbstractList<SocketRecord> implemen
 
         /** A builder with room for {@code expected} sockets before it grows. */
         public Builder(int expected) {
-            int n = Math.max(16, expected);
-            kind = new byte[n];
-            flags = new byte[n];
-            local4 = new int[n];
-            remote4 = new int[n];
-            ports = new int[n];
-            sendQueue = new Column(n, 0);
-            receiveQueue = new Column(n, 0);
-            uid = new Dict(n);
-            inode = new Column(n, 0);
-            timer = new byte[n];
-            retransmits = new Dict(n);
+            this(expected, null);
+        }
+
+        /**
+         * A builder with room for at least {@code expected} sockets ({@link ColumnSpares#sizeClass}) that takes
+         * its columns from {@code spares} where it has arrays of their length; the list made of it gives them
+         * back when it is {@link CompactSocketList#release released}.
+         */
+        public Builder(int expected, ColumnSpares spares) {
+            this.spares = spares;
+            int n = spares == null ? Math.max(16, expected) : ColumnSpares.sizeClass(expected);
+            kind = bytes(n);
+            flags = bytes(n);
+            local4 = ints(n);
+            remote4 = ints(n);
+            ports = ints(n);
+            sendQueue = new Column(ints(n), 0);
+            receiveQueue = new Column(ints(n), 0);
+            uid = new Dict(bytes(n));
+            inode = new Column(ints(n), 0);
+            timer = bytes(n);
+            retransmits = new Dict(bytes(n));
+        }
+
+        private byte[] bytes(int n) {
+            return spares == null ? new byte[n] : spares.bytes(n);
+        }
+
+        private int[] ints(int n) {
+            return spares == null ? new int[n] : spares.ints(n);
+        }
+
+        private long[] longs(int n) {
+            return spares == null ? new long[n] : spares.longs(n);
+        }
+
+        /**
+         * Puts every column array into {@code out} and forgets them: reading this builder afterwards fails.
+         * Called once, when the list made of it is released (or at once, for an empty builder).
+         */
+        private void giveBack(List<Object> out) {
+            Object[] arrays = {kind, flags, local4, remote4, localHigh, localLow, remoteHigh, remoteLow, ports, timer,
+                    info, netnsRow};
+            for (Object a : arrays) {
+                if (a != null) {
+                    out.add(a);
+                }
+            }
+            for (Column c : new Column[] {sendQueue, receiveQueue, inode, timerJiffies, cookie, expires}) {
+                if (c != null) {
+                    c.giveBack(out);
+                }
+            }
+            for (Dict d : new Dict[] {uid, retransmits, cgroupId}) {
+                if (d != null) {
+                    d.giveBack(out);
+                }
+            }
+            if (cookiesSeen != null) {
+                out.add(cookiesSeen.slots);
+                cookiesSeen = null;
+            }
+            kind = null;
+            flags = null;
+            local4 = null;
+            remote4 = null;
+            localHigh = null;
+            localLow = null;
+            remoteHigh = null;
+            remoteLow = null;
+            ports = null;
+            timer = null;
+            info = null;
+            netnsRow = null;
+        }
+
+        /** Gives the columns back to the spares: as a table's ({@code table}), or as loose arrays. */
+        private void recycle(boolean table) {
+            List<Object> arrays = new ArrayList<>();
+            giveBack(arrays);
+            if (table) {
+                spares.giveTable(arrays);
+            } else {
+                for (Object a : arrays) {
+                    spares.giveLoose(a);
+                }
+            }
         }
 
         /**
@@ -304,7 +446,7 @@ public final class CompactSocketList extends AbstractList<SocketRecord> implemen
          */
         public Builder dropRepeatedCookies() {
             if (cookiesSeen == null) {
-                cookiesSeen = new LongSet(kind.length);
+                cookiesSeen = new LongSet(LongSet.capacity(kind.length), spares);
                 for (int i = 0; i < size; i++) {
                     long c = cookie == null ? 0 : cookie.get(i);
                     if (c == 0 || !cookiesSeen.add(c)) {
@@ -347,7 +489,7 @@ public final class CompactSocketList extends AbstractList<SocketRecord> implemen
             }
             if (r.netns() != 0 || netnsRow != null) {
                 if (netnsRow == null) {
-                    netnsRow = new int[kind.length];
+                    netnsRow = ints(kind.length);
                     Arrays.fill(netnsRow, 0, i, -1);
                 }
                 netnsRow[i] = r.netns();
@@ -392,10 +534,10 @@ public final class CompactSocketList extends AbstractList<SocketRecord> implemen
             flags[i] = (byte) (v6Only < 0 || v6Only > 1 ? 0 : v6Only + 1);
             if (v6) {
                 if (this.localHigh == null) {
-                    this.localHigh = new long[kind.length];
-                    this.localLow = new long[kind.length];
-                    this.remoteHigh = new long[kind.length];
-                    this.remoteLow = new long[kind.length];
+                    this.localHigh = longs(kind.length);
+                    this.localLow = longs(kind.length);
+                    this.remoteHigh = longs(kind.length);
+                    this.remoteLow = longs(kind.length);
                 }
                 this.localHigh[i] = localHigh;
                 this.localLow[i] = localLow;
@@ -414,21 +556,21 @@ public final class CompactSocketList extends AbstractList<SocketRecord> implemen
             this.retransmits.set(i, retransmits);
             if (cookie != 0 || this.cookie != null) {
                 if (this.cookie == null) {
-                    this.cookie = new Column(kind.length, cookie);
+                    this.cookie = new Column(ints(kind.length), cookie);
                     this.cookie.fill(0, i, 0);
                 }
                 this.cookie.set(i, cookie);
             }
             if (cgroupId != 0 || this.cgroupId != null) {
                 if (this.cgroupId == null) {
-                    this.cgroupId = new Dict(kind.length);
+                    this.cgroupId = new Dict(bytes(kind.length));
                     this.cgroupId.fill(0, i, 0);
                 }
                 this.cgroupId.set(i, cgroupId);
             }
             if (expiresMillis != -1 || expires != null) {
                 if (expires == null) {
-                    expires = new Column(kind.length, 0);
+                    expires = new Column(ints(kind.length), 0);
                     expires.fill(0, i, -1);
                 }
                 expires.set(i, expiresMillis);
@@ -437,7 +579,7 @@ public final class CompactSocketList extends AbstractList<SocketRecord> implemen
                 flags[i] |= JIFFIES_DERIVED;
             } else {
                 if (this.timerJiffies == null) {
-                    this.timerJiffies = new Column(kind.length, 0); // rows before it derive theirs
+                    this.timerJiffies = new Column(ints(kind.length), 0); // rows before it derive theirs
                 }
                 this.timerJiffies.set(i, timerJiffies);
             }
@@ -451,7 +593,7 @@ public final class CompactSocketList extends AbstractList<SocketRecord> implemen
                 throw new IllegalArgumentException("no open row " + row);
             }
             if (info == null) {
-                info = new long[kind.length * INFO];
+                info = longs(kind.length * INFO);
             }
             int at = row * INFO;
             info[at] = rttMicros;
@@ -474,6 +616,9 @@ public final class CompactSocketList extends AbstractList<SocketRecord> implemen
                 throw new IllegalStateException("builder already made into a list");
             }
             boolean tracked = cookiesSeen != null && !fullPassNeeded;
+            if (cookiesSeen != null && spares != null) {
+                spares.giveLoose(cookiesSeen.slots); // for the next dump's set
+            }
             cookiesSeen = null; // tracking ends here, and the set is garbage
             fullPassNeeded = false;
             if (tracked) {
@@ -664,8 +809,19 @@ public final class CompactSocketList extends AbstractList<SocketRecord> implemen
         private long[] wide;
 
         Column(int capacity, long base) {
+            this(new int[capacity], base);
+        }
+
+        /** A column in {@code narrow}, which must be all zeros. */
+        Column(int[] narrow, long base) {
             this.base = base;
-            narrow = new int[capacity];
+            this.narrow = narrow;
+        }
+
+        void giveBack(List<Object> out) {
+            out.add(wide != null ? wide : narrow);
+            wide = null;
+            narrow = null;
         }
 
         long get(int i) {
@@ -732,7 +888,21 @@ public final class CompactSocketList extends AbstractList<SocketRecord> implemen
         private Column column; // after 256 distinct values
 
         Dict(int capacity) {
-            codes = new byte[capacity];
+            this(new byte[capacity]);
+        }
+
+        /** A column in {@code codes}, which must be all zeros. */
+        Dict(byte[] codes) {
+            this.codes = codes;
+        }
+
+        void giveBack(List<Object> out) {
+            if (column != null) {
+                column.giveBack(out);
+            } else {
+                out.add(codes);
+                codes = null;
+            }
         }
 
         long get(int i) {
@@ -813,13 +983,17 @@ public final class CompactSocketList extends AbstractList<SocketRecord> implemen
 
         /** A set with room for about {@code expected} keys before it grows. */
         LongSet(int expected) {
-            int cap = capacity(expected);
-            slots = new long[cap];
-            mask = cap - 1;
+            this(capacity(expected), null);
+        }
+
+        /** A set of {@code slots} slots (a power of two), taken from {@code spares} where it has them. */
+        LongSet(int slots, ColumnSpares spares) {
+            this.slots = spares == null ? new long[slots] : spares.longs(slots);
+            mask = slots - 1;
         }
 
         /** The power of two that holds {@code expected} keys at most three quarters full. */
-        private static int capacity(int expected) {
+        static int capacity(int expected) {
             long want = Math.max(16L, (long) expected * 4 / 3 + 1);
             return (int) Math.min(1L << 30, Long.highestOneBit(want - 1) << 1);
         }

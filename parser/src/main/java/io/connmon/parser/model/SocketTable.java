@@ -48,6 +48,24 @@ public record SocketTable(String source, List<SocketRecord> sockets, List<FileRe
         this(source, sockets, inputs, SourceCapabilities.MINIMAL, 0);
     }
 
+    /**
+     * One more reader of the sockets, until it calls {@link #release}: see {@link CompactSocketList#retain}.
+     *
+     * @return false when the last holder released the table already: the caller must not read it
+     */
+    public boolean retain() {
+        return ((CompactSocketList) sockets).retain();
+    }
+
+    /**
+     * A holder is done with the sockets; after the last, a source that recycles columns fills them again (see
+     * {@link CompactSocketList#release}). Every holder releases once: the maker (for a served snapshot, the
+     * service that served it) and every reader that {@link #retain retained} it.
+     */
+    public void release() {
+        ((CompactSocketList) sockets).release();
+    }
+
     /** Malformed lines skipped over all inputs. */
     public long skippedLines() {
         long n = 0;

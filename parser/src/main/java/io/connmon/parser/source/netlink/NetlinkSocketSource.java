@@ -1,6 +1,7 @@
 package io.connmon.parser.source.netlink;
 
 import io.connmon.parser.counters.SockstatEstimate;
+import io.connmon.parser.model.ColumnSpares;
 import io.connmon.parser.model.CompactSocketList;
 import io.connmon.parser.model.Family;
 import io.connmon.parser.model.FileReport;
@@ -58,6 +59,7 @@ public final class NetlinkSocketSource implements SocketSource {
     private static final int EXT_INFO = 1 << (SockDiagParser.INET_DIAG_INFO - 1);
 
     private final DiagChannel.Opener opener;
+    private final ColumnSpares spares; // null: each collection's columns are new
     private final int[] lastSizes = {-1, -1, -1, -1}; // per slot, -1 before its first dump
     private ByteBuffer buffer; // allocated on first use, reused
     private ByteBuffer[] slots; // for pipelined dumps, allocated on the first
@@ -68,7 +70,7 @@ public final class NetlinkSocketSource implements SocketSource {
 
     /** A source on this host's kernel. */
     public NetlinkSocketSource() {
-        this(() -> new SockDiagSocket(TIMEOUT_MILLIS), true);
+        this(() -> new SockDiagSocket(TIMEOUT_MILLIS), true, new ColumnSpares());
     }
 
     /** A source over {@code opener}'s channels making four dumps, one per protocol and family. */
@@ -78,8 +80,19 @@ public final class NetlinkSocketSource implements SocketSource {
 
     /** With {@code twoFamilyDump}, TCP of both families in one dump while the kernel takes it. */
     NetlinkSocketSource(DiagChannel.Opener opener, boolean twoFamilyDump) {
+        this(opener, twoFamilyDump, null);
+    }
+
+    /**
+     * With {@code twoFamilyDump}, TCP of both families in one dump while the kernel takes it; with {@code spares},
+     * the columns of tables released by their holders are filled again (see {@link CompactSocketList#release}).
+     * A namespace's source has none: under {@code --netns all} its tables are joined into one that is not
+     * released, and a hundred sources keeping a table's arrays each would cost more than they save.
+     */
+    NetlinkSocketSource(DiagChannel.Opener opener, boolean twoFamilyDump, ColumnSpares spares) {
         this.opener = opener;
         this.twoFamilyDump = twoFamilyDump;
+        this.spares = spares;
     }
 
     /**
@@ -87,7 +100,7 @@ public final class NetlinkSocketSource implements SocketSource {
      * again after an error). The caller keeps {@code ns} open while it uses the source.
      */
     public static NetlinkSocketSource in(NamespaceHandle ns) {
-        return new NetlinkSocketSource(() -> ns.inside(() -> new SockDiagSocket(TIMEOUT_MILLIS)), true);
+        return new NetlinkSocketSource(() -> ns.inside(() -> new SockDiagSocket(TIMEOUT_MILLIS)), true, null);
     }
 
     @Override
@@ -139,11 +152,10 @@ public final class NetlinkSocketSource implements SocketSource {
                 boolean both = p == Protocol.TCP && f == Family.IPV4 && req.families().contains(Family.IPV6)
                         && twoFamilyDump;
                 int expected = both ? lastSizes[0] + lastSizes[1] : lastSizes[slot]; // negative at first
-                // a cookie set per dump, garbage after it: kept from one collection to the next, it would add
-                // megabytes to the heap's peak when a /snapshot is rendered between collections
-                CompactSocketList.Builder b = new CompactSocketList.Builder(room(slot)).dropRepeatedCookies();
+                // columns and cookie set from the spares of released tables, where there are some
+                CompactSocketList.Builder b = new CompactSocketList.Builder(room(slot), spares).dropRepeatedCookies();
                 CompactSocketList.Builder b6 = both
-                        ? new CompactSocketList.Builder(room(1)).dropRepeatedCookies() : null;
+                        ? new CompactSocketList.Builder(room(1), spares).dropRepeatedCookies() : null;
                 boolean info = req.tcpInfo() && p == Protocol.TCP;
                 List<FileReport> rs;
                 try {
