@@ -133,6 +133,12 @@ public final class NetlinkSocketSource implements SocketSource {
 
     @Override
     public synchronized SocketTable collect(SocketRequest req) throws SourceException {
+        // Only the full collections served are built in spare columns. Another (the RTT sample's tcp_info table,
+        // twice a plain one) comes beside the table served: the spares go first, so as not to add to that peak.
+        boolean full = req.equals(SocketRequest.ALL);
+        if (!full && spares != null) {
+            spares.clear();
+        }
         List<CompactSocketList.Builder> lists = new ArrayList<>(4);
         List<FileReport> reports = new ArrayList<>(4);
         long dropped = 0;
@@ -152,10 +158,11 @@ public final class NetlinkSocketSource implements SocketSource {
                 boolean both = p == Protocol.TCP && f == Family.IPV4 && req.families().contains(Family.IPV6)
                         && twoFamilyDump;
                 int expected = both ? lastSizes[0] + lastSizes[1] : lastSizes[slot]; // negative at first
-                // columns and cookie set from the spares of released tables, where there are some
-                CompactSocketList.Builder b = new CompactSocketList.Builder(room(slot), spares).dropRepeatedCookies();
+                // columns and cookie set from the spares of released tables
+                ColumnSpares sp = full ? spares : null;
+                CompactSocketList.Builder b = new CompactSocketList.Builder(room(slot), sp).dropRepeatedCookies();
                 CompactSocketList.Builder b6 = both
-                        ? new CompactSocketList.Builder(room(1), spares).dropRepeatedCookies() : null;
+                        ? new CompactSocketList.Builder(room(1), sp).dropRepeatedCookies() : null;
                 boolean info = req.tcpInfo() && p == Protocol.TCP;
                 List<FileReport> rs;
                 try {

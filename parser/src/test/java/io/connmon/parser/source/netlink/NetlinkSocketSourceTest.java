@@ -1,5 +1,6 @@
 package io.connmon.parser.source.netlink;
 
+import io.connmon.parser.model.Family;
 import io.connmon.parser.model.FileReport;
 import io.connmon.parser.model.SocketState;
 import io.connmon.parser.model.SocketTable;
@@ -360,6 +361,32 @@ class NetlinkSocketSourceTest {
             assertEquals(four.inputs(), t.inputs(), "reports for tcp and tcp6 as from two dumps");
             assertTrue(t.inputs().get(1).records() > 0);
             assertEquals(1, opened.size());
+        }
+    }
+
+    @Test
+    void fullCollectionsFillTheColumnsOfReleasedTablesAndOthersLetThemGo() throws Exception {
+        Deque<Object> replies = new ArrayDeque<>(captured("tcp4", "tcp6", "udp4", "udp6", "tcp4", "tcp6", "udp4", "udp6",
+                "tcp4", "tcp6", "tcp4", "tcp6", "udp4", "udp6"));
+        io.connmon.parser.model.ColumnSpares spares = new io.connmon.parser.model.ColumnSpares();
+        try (NetlinkSocketSource s = new NetlinkSocketSource(recording(new ArrayList<>(), replies), false, spares)) {
+            SocketTable first = s.collect();
+            List<io.connmon.parser.model.SocketRecord> rows = new ArrayList<>(first.sockets());
+            assertTrue(spares.size() > 0, "the cookie sets went back after their dumps");
+            first.release();
+            int kept = spares.size();
+            SocketTable second = s.collect();
+            assertTrue(spares.size() < kept, "the second table took the first one's columns: " + kept + " -> "
+                    + spares.size());
+            assertEquals(rows, new ArrayList<>(second.sockets()), "the same dumps, the same rows");
+            second.release();
+            assertTrue(spares.size() > 0);
+            SocketTable tcpOnly = s.collect(SocketRequest.ALL.only(EnumSet.of(Protocol.TCP),
+                    EnumSet.allOf(Family.class)));
+            assertEquals(0, spares.size(), "a filtered collection comes beside the table served: spares go first");
+            tcpOnly.release();
+            assertEquals(0, spares.size(), "and it gives nothing back");
+            assertEquals(rows, new ArrayList<>(s.collect().sockets()));
         }
     }
 
