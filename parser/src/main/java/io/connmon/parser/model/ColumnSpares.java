@@ -89,8 +89,8 @@ public final class ColumnSpares {
         loose.clear();
     }
 
-    /** Arrays kept, for tests. */
-    synchronized int size() {
+    /** How many arrays are kept now. */
+    public synchronized int size() {
         return table.size() + loose.size();
     }
 

@@ -366,20 +366,25 @@ class NetlinkSocketSourceTest {
 
     @Test
     void fullCollectionsFillTheColumnsOfReleasedTablesAndOthersLetThemGo() throws Exception {
-        Deque<Object> replies = new ArrayDeque<>(captured("tcp4", "tcp6", "udp4", "udp6", "tcp4", "tcp6", "udp4", "udp6",
-                "tcp4", "tcp6", "tcp4", "tcp6", "udp4", "udp6"));
+        Deque<Object> replies = new ArrayDeque<>();
+        for (int i = 0; i < 3; i++) {
+            replies.addAll(captured("tcp4", "tcp6", "udp4", "udp6"));
+        }
+        replies.addAll(captured("tcp4", "tcp6", "tcp4", "tcp6", "udp4", "udp6"));
         io.connmon.parser.model.ColumnSpares spares = new io.connmon.parser.model.ColumnSpares();
         try (NetlinkSocketSource s = new NetlinkSocketSource(recording(new ArrayList<>(), replies), false, spares)) {
-            SocketTable first = s.collect();
+            SocketTable first = s.collect(); // sized from sockstat; the next ones from the dumps before
             List<io.connmon.parser.model.SocketRecord> rows = new ArrayList<>(first.sockets());
             assertTrue(spares.size() > 0, "the cookie sets went back after their dumps");
             first.release();
-            int kept = spares.size();
             SocketTable second = s.collect();
-            assertTrue(spares.size() < kept, "the second table took the first one's columns: " + kept + " -> "
-                    + spares.size());
-            assertEquals(rows, new ArrayList<>(second.sockets()), "the same dumps, the same rows");
             second.release();
+            int kept = spares.size();
+            SocketTable third = s.collect();
+            assertTrue(spares.size() <= kept - 12, "the third table took the second one's columns: " + kept
+                    + " -> " + spares.size());
+            assertEquals(rows, new ArrayList<>(third.sockets()), "the same dumps, the same rows");
+            third.release();
             assertTrue(spares.size() > 0);
             SocketTable tcpOnly = s.collect(SocketRequest.ALL.only(EnumSet.of(Protocol.TCP),
                     EnumSet.allOf(Family.class)));
