@@ -63,6 +63,11 @@ final class HeapCheckedSource implements SocketSource {
     }
 
     @Override
+    public void trim() {
+        source.trim();
+    }
+
+    @Override
     public void close() {
         source.close();
     }
@@ -71,7 +76,7 @@ final class HeapCheckedSource implements SocketSource {
         long rows = lastRows;
         long bytes = lastBytes + (tcpInfo ? rows * TCP_INFO_ROW_BYTES : 0);
         long need = bytes + bytes / 8; // the sources presize for an eighth more than last time
-        if (need > 0 && !heap.has(need)) {
+        if (need > 0 && !heap.has(need, source::trim)) { // spare columns go before a table is refused
             throw new SourceException("no heap room for another socket table (" + (need >> 20) + " MiB for "
                     + rows + " sockets) while older snapshots are still being rendered: collection skipped, the "
                     + "last snapshot is served on; raise -Xmx if this persists");

@@ -54,6 +54,13 @@ public interface SocketSource extends AutoCloseable {
                 + "netlink sock_diag in connmon's own network namespace)");
     }
 
+    /**
+     * Lets go of memory kept only to make the next collection cheaper (a netlink source's spare columns), when the
+     * heap is short of room for the next table. The default keeps nothing.
+     */
+    default void trim() {
+    }
+
     /** Releases what the source holds (a netlink socket, say). Never throws. */
     @Override
     default void close() {

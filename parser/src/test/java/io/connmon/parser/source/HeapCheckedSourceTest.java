@@ -22,7 +22,7 @@ class HeapCheckedSourceTest {
     private static final long KEPT_FREE = MAX / 10;
 
     /** A source of any kind: it hands out the fixture tree's table (43 sockets) and counts its reads. */
-    private static final class CountingSource implements SocketSource {
+    private static class CountingSource implements SocketSource {
         final ProcfsSocketSource procfs = new ProcfsSocketSource(Fixtures.PROC, ByteOrder.LITTLE_ENDIAN, false);
         int reads;
 
@@ -87,6 +87,35 @@ class HeapCheckedSourceTest {
         used.set(0); // they were rendered and let go
         assertEquals(43, source.collect().sockets().size());
         assertEquals(3, inner.reads);
+    }
+
+    @Test
+    void spareColumnsGoBeforeATableIsRefused() throws SourceException {
+        AtomicLong used = new AtomicLong(0);
+        AtomicInteger trims = new AtomicInteger();
+        long spare = 300_000; // what the source keeps for its next table
+        CountingSource inner = new CountingSource() {
+            @Override
+            public void trim() {
+                trims.incrementAndGet();
+                used.addAndGet(-spare);
+            }
+        };
+        SocketSource source = new HeapCheckedSource(inner, new HeapRoom(() -> MAX, used::get, () -> { }));
+        long bytes = ((CompactSocketList) source.collect().sockets()).rowBytes();
+        long need = bytes + bytes / 8;
+
+        used.set(MAX - KEPT_FREE - need); // room: the spares stay
+        assertEquals(43, source.collect().sockets().size());
+        assertEquals(0, trims.get());
+
+        used.set(MAX - KEPT_FREE - need + spare); // room only without the spares
+        assertEquals(43, source.collect().sockets().size(), "not refused: the spares went");
+        assertEquals(1, trims.get());
+
+        used.set(MAX - KEPT_FREE - need + spare + 1); // not even without them
+        assertThrows(SourceException.class, source::collect);
+        assertEquals(2, trims.get());
     }
 
     @Test

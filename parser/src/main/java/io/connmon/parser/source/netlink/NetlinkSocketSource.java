@@ -380,6 +380,14 @@ public final class NetlinkSocketSource implements SocketSource {
     }
 
     /** A destroy-event subscription in this source's network namespace, started. */
+    /** The spare columns go: the next full collection allocates its own. */
+    @Override
+    public void trim() {
+        if (spares != null) {
+            spares.clear();
+        }
+    }
+
     @Override
     public io.connmon.parser.events.ConnectionEvents subscribeClosed(int closedMax, int receiveBufferBytes)
             throws java.io.IOException {

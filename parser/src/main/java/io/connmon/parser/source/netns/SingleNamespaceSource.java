@@ -79,6 +79,11 @@ public final class SingleNamespaceSource implements SocketSource {
     }
 
     @Override
+    public void trim() {
+        inner.trim();
+    }
+
+    @Override
     public void close() {
         inner.close();
     }
