@@ -307,11 +307,12 @@ public final class CompactSocketList extends AbstractList<SocketRecord> implemen
     /**
      * Collects sockets into columns; it is a {@code Consumer<SocketRecord>}, so a reader can fill it directly,
      * and a binary source appends primitives with {@link #append} without making a record per socket.
-     * Rows of any protocol and family may be mixed; IPv4 rows keep their addresses in ints. Queues, inode,
-     * timer, cookie and expiry are kept in 32 bits a row while every value of a column fits (the kernel's fields
-     * are 32 bits but for the cookie, kept as an offset from the first), and widen to 64 bits at the first value
-     * that does not; uid, cgroup id and retransmits, which take few distinct values, are kept as one-byte codes
-     * into a table of up to 256 values (then as a 32/64-bit column). The columns only sock_diag fills (cookie,
+     * Rows of any protocol and family may be mixed; IPv4 rows keep their addresses in ints. Inode, timer and
+     * cookie are kept in 32 bits a row while every value of a column fits (the kernel's fields are 32 bits but
+     * for the cookie, kept as an offset from the first), and widen to 64 bits at the first value that does not;
+     * queues, expiry, uid, cgroup id and retransmits, which mostly take few distinct values (most connections
+     * have empty queues and no timer), are kept as one-byte codes into a table of up to 256 values (then as a
+     * 32/64-bit column). The columns only sock_diag fills (cookie,
      * cgroup id, expiry, tcp_info) are allocated with the first row that has them, and a timer in clock ticks
      * that is the expiry in milliseconds divided by 10 (as sock_diag's are) is not stored twice.
      */
@@ -331,8 +332,8 @@ public final class CompactSocketList extends AbstractList<SocketRecord> implemen
         private long[] remoteHigh;
         private long[] remoteLow;
         private int[] ports; // local << 16 | remote
-        private final Column sendQueue;
-        private final Column receiveQueue;
+        private final Dict sendQueue; // most queues are empty: a byte a row while they take few values
+        private final Dict receiveQueue;
         private final Dict uid; // -1 unknown
         private final Column inode;
         private byte[] timer;
@@ -340,7 +341,7 @@ public final class CompactSocketList extends AbstractList<SocketRecord> implemen
         private final Dict retransmits;
         private Column cookie; // allocated with the first row that has one; 0 unknown
         private Dict cgroupId; // likewise
-        private Column expires; // likewise; -1 unknown
+        private Dict expires; // likewise; -1 unknown (0 without a timer, as most connections are)
         private long[] info; // INFO longs per row, allocated with the first tcp_info
         private int[] netnsRow; // a row's own namespace index, allocated with the first record that has one
         private LongSet cookiesSeen; // with dropRepeatedCookies: every cookie appended so far
@@ -365,8 +366,8 @@ public final class CompactSocketList extends AbstractList<SocketRecord> implemen
             local4 = ints(n);
             remote4 = ints(n);
             ports = ints(n);
-            sendQueue = new Column(ints(n), 0);
-            receiveQueue = new Column(ints(n), 0);
+            sendQueue = new Dict(bytes(n));
+            receiveQueue = new Dict(bytes(n));
             uid = new Dict(bytes(n));
             inode = new Column(ints(n), 0);
             timer = bytes(n);
@@ -397,12 +398,12 @@ public final class CompactSocketList extends AbstractList<SocketRecord> implemen
                     out.add(a);
                 }
             }
-            for (Column c : new Column[] {sendQueue, receiveQueue, inode, timerJiffies, cookie, expires}) {
+            for (Column c : new Column[] {inode, timerJiffies, cookie}) {
                 if (c != null) {
                     c.giveBack(out);
                 }
             }
-            for (Dict d : new Dict[] {uid, retransmits, cgroupId}) {
+            for (Dict d : new Dict[] {sendQueue, receiveQueue, uid, retransmits, cgroupId, expires}) {
                 if (d != null) {
                     d.giveBack(out);
                 }
@@ -570,7 +571,7 @@ public final class CompactSocketList extends AbstractList<SocketRecord> implemen
             }
             if (expiresMillis != -1 || expires != null) {
                 if (expires == null) {
-                    expires = new Column(ints(kind.length), 0);
+                    expires = new Dict(bytes(kind.length));
                     expires.fill(0, i, -1);
                 }
                 expires.set(i, expiresMillis);
