@@ -203,14 +203,15 @@ public final class SocketMetrics implements MultiCollector {
                         + "(the kernel admits limit + 1) new connections are dropped.");
         boolean limitKnown = s.table().knows().backlogLimit();
         for (SocketSummary.Listener l : sum.listeners) {
+            String address = l.local.address(); // formatted once for the listener's three families
+            String port = Integer.toString(l.local.port());
             String[] labels = attributing
-                    ? new String[] {"protocol", l.protocol.label(), "address", l.local.address(),
-                        "port", Integer.toString(l.local.port()), "process", l.process == null ? "unknown" : l.process}
-                    : new String[] {"protocol", l.protocol.label(), "address", l.local.address(),
-                        "port", Integer.toString(l.local.port())};
+                    ? new String[] {"protocol", l.protocol.label(), "address", address,
+                        "port", port, "process", l.process == null ? "unknown" : l.process}
+                    : new String[] {"protocol", l.protocol.label(), "address", address, "port", port};
             listeners.dataPoint(point(l.sockets, labels));
             if (l.protocol == Protocol.TCP) {
-                String[] tcp = {"address", l.local.address(), "port", Integer.toString(l.local.port())};
+                String[] tcp = {"address", address, "port", port};
                 acceptQueue.dataPoint(point(l.acceptQueue, tcp));
                 if (limitKnown) { // /proc/net/tcp prints 0 (write_seq - snd_una) for listeners: unknown
                     backlog.dataPoint(point(l.backlog, tcp));

@@ -20,7 +20,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The aggregates the metrics are made of, computed in one pass over a snapshot's sockets.
+ * The aggregates the metrics are made of, computed in two passes over a snapshot's sockets.
  *
  * <p>A TCP connection is <em>inbound</em> when its local port has a TCP listener, had one recently (see
  * {@link ListenerMemory}) or is in the allow-list, and <em>outbound</em> otherwise; outbound connections are
@@ -52,6 +52,44 @@ final class SocketSummary {
     final Endpoint ephemeralBusiestDestination;
     /** TCP connections (LISTEN excluded) by owning process name and state ordinal; empty without attribution. */
     final Map<String, long[]> byProcess;
+    /**
+     * Every row of {@link #inbound} and {@link #outbound} before the caps: per port (in the last element), the
+     * TCP connections by state ordinal, named ports included; in no particular order.
+     */
+    final List<long[]> inboundRows;
+    final List<long[]> outboundRows;
+    /** The TCP sockets in LISTEN, in list order. */
+    final List<SocketRecord> tcpListenSockets;
+
+    /**
+     * The port indexes of a summary, 65,536 ints each way, kept from one summary to the next rather than made
+     * (and zeroed) anew each time: one set for the process, taken by a summary and given back with only the
+     * ports it touched cleared. Two summaries at once (per-namespace families, tests) each get one.
+     */
+    private static final class Scratch {
+        private static final java.util.concurrent.atomic.AtomicReference<Scratch> SPARE =
+                new java.util.concurrent.atomic.AtomicReference<>();
+
+        final int[] inRow = new int[65536];
+        final int[] outRow = new int[65536];
+        final BitSet used = new BitSet(65536);
+
+        static Scratch take() {
+            Scratch s = SPARE.getAndSet(null);
+            return s == null ? new Scratch() : s;
+        }
+
+        void give(List<long[]> inRows, List<long[]> outRows) {
+            for (long[] r : inRows) {
+                inRow[(int) r[STATES]] = 0;
+            }
+            for (long[] r : outRows) {
+                outRow[(int) r[STATES]] = 0;
+            }
+            used.clear();
+            SPARE.set(this);
+        }
+    }
 
     /** One listening address:port; several SO_REUSEPORT sockets fold into one. */
     static final class Listener {
@@ -85,14 +123,13 @@ final class SocketSummary {
         boolean[] listenPort = new boolean[65536];
         Map<Endpoint, Listener> tcpListeners = new LinkedHashMap<>();
         Map<Endpoint, Listener> udpListeners = new LinkedHashMap<>();
-        // The cursor reads a compact list's columns: no record per socket but for listeners.
+        List<SocketRecord> tcpListening = new ArrayList<>();
+        // Two passes, as the inbound/outbound split needs every listening port first. The cursor reads a compact
+        // list's columns, each of its reads a call that is not inlined where the daemon runs C1 only: the first
+        // pass reads the state alone (and a UDP socket's local port), making a record for listeners only.
         for (SocketCursor c = SocketCursor.over(sockets); c.next(); ) {
-            Protocol protocol = c.protocol();
             SocketState state = c.state();
-            counts[protocol.ordinal()][c.family().ordinal()][state.ordinal()]++;
-            boolean listening = state == SocketState.LISTEN
-                    || state == SocketState.UNCONN && c.localPort() != 0;
-            if (listening) {
+            if (state == SocketState.LISTEN || state == SocketState.UNCONN && c.localPort() != 0) {
                 SocketRecord r = c.record();
                 Map<Endpoint, Listener> m = r.protocol() == Protocol.TCP ? tcpListeners : udpListeners;
                 Listener l = m.computeIfAbsent(r.local(), e -> new Listener(r.protocol(), e));
@@ -105,14 +142,15 @@ final class SocketSummary {
                     listenPort[r.localPort()] = true;
                     l.acceptQueue += r.receiveQueue();
                     l.backlog += r.sendQueue();
+                    if (state == SocketState.LISTEN) {
+                        tcpListening.add(r);
+                    }
                 } else {
                     l.acceptQueue += r.receiveQueue();
                 }
-            } else {
-                sendQueueBytes[protocol.ordinal()] += c.sendQueue();
-                receiveQueueBytes[protocol.ordinal()] += c.receiveQueue();
             }
         }
+        tcpListenSockets = tcpListening;
         if (memory != null) {
             memory.apply(listenPort, now);
         }
@@ -134,12 +172,14 @@ final class SocketSummary {
         }
         listeners = all;
 
-        // Inbound and outbound TCP connections by port; ephemeral port use.
-        int[] inRow = new int[65536];
-        int[] outRow = new int[65536];
+        // Counts and queues of every socket; inbound and outbound TCP connections by port; ephemeral port use.
+        // The port indexes are kept between summaries (see Scratch), and handed back cleared.
+        Scratch scratch = Scratch.take();
+        int[] inRow = scratch.inRow;
+        int[] outRow = scratch.outRow;
+        BitSet used = scratch.used;
         List<long[]> inRows = new ArrayList<>();
         List<long[]> outRows = new ArrayList<>();
-        BitSet used = new BitSet(65536);
         // Ephemeral ports in use per destination, keyed without allocating: an IPv4 destination is its address
         // and port in one long; an IPv6 one a 64-bit mix of its 144 bits (a collision would take billions).
         LongIntMap perDestination = new LongIntMap(1024);
@@ -149,27 +189,37 @@ final class SocketSummary {
         long busiestHigh = 0;
         long busiestLow = 0;
         int busiestPort = 0;
+        boolean ephemeralKnown = ephemeral != null;
+        int ephemeralLow = ephemeralKnown ? ephemeral.low() : 0;
+        int ephemeralHigh = ephemeralKnown ? ephemeral.high() : -1;
         for (SocketCursor r = SocketCursor.over(sockets); r.next(); ) {
-            if (r.protocol() != Protocol.TCP) {
+            Protocol protocol = r.protocol();
+            Family family = r.family();
+            SocketState state = r.state();
+            int localPort = r.localPort();
+            counts[protocol.ordinal()][family.ordinal()][state.ordinal()]++;
+            if (state != SocketState.LISTEN && (state != SocketState.UNCONN || localPort == 0)) {
+                sendQueueBytes[protocol.ordinal()] += r.sendQueue();
+                receiveQueueBytes[protocol.ordinal()] += r.receiveQueue();
+            }
+            if (protocol != Protocol.TCP) {
                 continue;
             }
-            int localPort = r.localPort();
-            if (ephemeral != null && ephemeral.contains(localPort)) {
+            boolean ephemeralLocal = localPort >= ephemeralLow && localPort <= ephemeralHigh;
+            if (ephemeralLocal) {
                 used.set(localPort);
             }
-            SocketState state = r.state();
             if (state == SocketState.LISTEN) {
                 continue;
             }
             if (listenPort[localPort]) {
                 row(inRow, inRows, localPort)[state.ordinal()]++;
             } else {
-                row(outRow, outRows, r.remotePort())[state.ordinal()]++;
-                if (ephemeral != null && ephemeral.contains(localPort)) {
-                    Family family = r.family();
+                int port = r.remotePort();
+                row(outRow, outRows, port)[state.ordinal()]++;
+                if (ephemeralLocal) {
                     long high = r.remoteHigh();
                     long low = r.remoteLow();
-                    int port = r.remotePort();
                     int n = perDestination.increment(destinationKey(family, high, low, port));
                     if (n > max || n == max && (busiest < 0
                             || before(family, high, low, port, busiestFamily, busiestHigh, busiestLow, busiestPort))) {
@@ -190,6 +240,10 @@ final class SocketSummary {
         for (int p : config.outboundPorts()) {
             row(outRow, outRows, p);
         }
+        ephemeralUsed = used.cardinality();
+        scratch.give(inRows, outRows);
+        inboundRows = inRows;
+        outboundRows = outRows;
         boolean allowList = !config.inboundPorts().isEmpty();
         inbound = capped(inRows, allowList ? 0 : config.inboundPortsMax(),
                 allowList ? config.inboundPorts() : null, null);
@@ -197,7 +251,6 @@ final class SocketSummary {
         outbound = capped(outRows, config.outboundPortsMax(), named.isEmpty() ? null : named,
                 ephemeral == null ? null : p -> ephemeral.contains(p) && !named.contains(p));
         ephemeralRange = ephemeral;
-        ephemeralUsed = used.cardinality();
         ephemeralMaxPerDestination = max;
         ephemeralBusiestDestination = busiest < 0 ? null : sockets.get(busiest).remote();
 

@@ -231,6 +231,41 @@ class SocketSummaryTest {
     }
 
     @Test
+    void aListenerListedAfterItsConnectionsStillMakesThemInbound() {
+        // A dump need not list a listener first: an IPv4 connection to a dual-stack [::]:8080 comes before it.
+        SocketSummary s = summary(List.of(
+                tcp(SocketState.ESTABLISHED, "10.0.0.1", 8080, "10.0.0.9", 50000),
+                tcp(SocketState.TIME_WAIT, "10.0.0.1", 8080, "10.0.0.9", 50001),
+                tcp(SocketState.ESTABLISHED, "10.0.0.1", 40000, "10.0.0.7", 5432),
+                listen("::", 8080)), MetricsConfig.DEFAULT);
+        assertEquals(Set.of("8080"), s.inbound.keySet());
+        assertEquals(1, s.inbound.get("8080")[ESTAB]);
+        assertEquals(1, s.inbound.get("8080")[SocketState.TIME_WAIT.ordinal()]);
+        assertEquals(Set.of("5432"), s.outbound.keySet());
+        assertEquals(List.of(ep("::", 8080)), s.tcpListenSockets.stream().map(SocketRecord::local).toList());
+    }
+
+    @Test
+    void summariesOneAfterAnotherDoNotCarryPortsOver() {
+        // The port indexes are reused between summaries: a port of the first must not leak into the second.
+        summary(List.of(
+                listen("0.0.0.0", 8080),
+                tcp(SocketState.ESTABLISHED, "10.0.0.1", 8080, "10.0.0.9", 50000),
+                tcp(SocketState.ESTABLISHED, "10.0.0.1", 40000, "10.0.0.7", 5432)), MetricsConfig.DEFAULT);
+        SocketSummary s = summary(List.of(
+                tcp(SocketState.ESTABLISHED, "10.0.0.1", 40001, "10.0.0.7", 6379),
+                tcp(SocketState.ESTABLISHED, "10.0.0.1", 40002, "10.0.0.7", 6379),
+                tcp(SocketState.SYN_SENT, "10.0.0.1", 40003, "10.0.0.7", 5432)), MetricsConfig.DEFAULT);
+        assertEquals(Set.of(), s.inbound.keySet());
+        assertEquals(Set.of("6379", "5432"), s.outbound.keySet());
+        assertEquals(2, s.outbound.get("6379")[ESTAB]);
+        assertEquals(0, s.outbound.get("6379")[SocketState.SYN_SENT.ordinal()]);
+        assertEquals(1, s.outbound.get("5432")[SocketState.SYN_SENT.ordinal()]);
+        assertEquals(2, s.outboundRows.size());
+        assertEquals(3, s.ephemeralUsed); // 40001 to 40003: the first summary's 40000 is not carried over
+    }
+
+    @Test
     void capsMustNotBeNegativeAndAllowedPortsMustBePorts() {
         org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> new MetricsConfig(-1, Set.of(), 20, 1000));
