@@ -12,7 +12,6 @@ import io.connmon.parser.model.SocketRecord;
 import io.connmon.parser.model.SocketState;
 
 import java.util.ArrayList;
-import java.util.BitSet;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -72,7 +71,7 @@ final class SocketSummary {
 
         final int[] inRow = new int[65536];
         final int[] outRow = new int[65536];
-        final BitSet used = new BitSet(65536);
+        final long[] used = new long[65536 / 64]; // a bit per port
 
         static Scratch take() {
             Scratch s = SPARE.getAndSet(null);
@@ -86,7 +85,7 @@ final class SocketSummary {
             for (long[] r : outRows) {
                 outRow[(int) r[STATES]] = 0;
             }
-            used.clear();
+            java.util.Arrays.fill(used, 0);
             SPARE.set(this);
         }
     }
@@ -152,7 +151,12 @@ final class SocketSummary {
         }
         tcpListenSockets = tcpListening;
         if (memory != null) {
-            memory.apply(listenPort, now);
+            int[] listening = new int[tcpListeners.size()];
+            int n = 0;
+            for (Endpoint e : tcpListeners.keySet()) {
+                listening[n++] = e.port();
+            }
+            memory.apply(listenPort, listening, now);
         }
         for (int p : config.inboundPorts()) {
             listenPort[p] = true;
@@ -175,11 +179,9 @@ final class SocketSummary {
         // Counts and queues of every socket; inbound and outbound TCP connections by port; ephemeral port use.
         // The port indexes are kept between summaries (see Scratch), and handed back cleared.
         Scratch scratch = Scratch.take();
-        int[] inRow = scratch.inRow;
-        int[] outRow = scratch.outRow;
-        BitSet used = scratch.used;
-        List<long[]> inRows = new ArrayList<>();
-        List<long[]> outRows = new ArrayList<>();
+        long[] used = scratch.used;
+        Rows in = new Rows(scratch.inRow);
+        Rows out = new Rows(scratch.outRow);
         // Ephemeral ports in use per destination, keyed without allocating: an IPv4 destination is its address
         // and port in one long; an IPv6 one a 64-bit mix of its 144 bits (a collision would take billions).
         LongIntMap perDestination = new LongIntMap(1024);
@@ -207,16 +209,16 @@ final class SocketSummary {
             }
             boolean ephemeralLocal = localPort >= ephemeralLow && localPort <= ephemeralHigh;
             if (ephemeralLocal) {
-                used.set(localPort);
+                used[localPort >>> 6] |= 1L << localPort;
             }
             if (state == SocketState.LISTEN) {
                 continue;
             }
             if (listenPort[localPort]) {
-                row(inRow, inRows, localPort)[state.ordinal()]++;
+                in.at(localPort)[state.ordinal()]++;
             } else {
                 int port = r.remotePort();
-                row(outRow, outRows, port)[state.ordinal()]++;
+                out.at(port)[state.ordinal()]++;
                 if (ephemeralLocal) {
                     long high = r.remoteHigh();
                     long low = r.remoteLow();
@@ -235,12 +237,18 @@ final class SocketSummary {
         }
         // Named ports are always exported, established at 0 when they have no connection, as documented.
         for (int p : config.inboundPorts()) {
-            row(inRow, inRows, p);
+            in.at(p);
         }
         for (int p : config.outboundPorts()) {
-            row(outRow, outRows, p);
+            out.at(p);
         }
-        ephemeralUsed = used.cardinality();
+        int usedPorts = 0;
+        for (long w : used) {
+            usedPorts += Long.bitCount(w);
+        }
+        ephemeralUsed = usedPorts;
+        List<long[]> inRows = in.list();
+        List<long[]> outRows = out.list();
         scratch.give(inRows, outRows);
         inboundRows = inRows;
         outboundRows = outRows;
@@ -290,16 +298,36 @@ final class SocketSummary {
         return c < 0 || c == 0 && ap < bp;
     }
 
-    private static long[] row(int[] index, List<long[]> rows, int port) {
-        int i = index[port];
-        if (i == 0) {
+    /** Rows of counts by state, one per port (in its last element), found through an index by port. */
+    private static final class Rows {
+        private final int[] index; // port -> row number + 1, 0 for none
+        private long[][] rows = new long[16][];
+        private int size;
+
+        Rows(int[] index) {
+            this.index = index;
+        }
+
+        /** The port's row, made at first use. Small enough for C1 to inline (the call is once per socket). */
+        long[] at(int port) {
+            int i = index[port];
+            return i != 0 ? rows[i - 1] : add(port);
+        }
+
+        private long[] add(int port) {
+            if (size == rows.length) {
+                rows = java.util.Arrays.copyOf(rows, size * 2);
+            }
             long[] r = new long[STATES + 1];
             r[STATES] = port;
-            rows.add(r);
-            index[port] = rows.size();
+            rows[size++] = r;
+            index[port] = size;
             return r;
         }
-        return rows.get(i - 1);
+
+        List<long[]> list() {
+            return java.util.Arrays.asList(java.util.Arrays.copyOf(rows, size));
+        }
     }
 
     /**
