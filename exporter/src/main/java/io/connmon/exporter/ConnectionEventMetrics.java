@@ -76,6 +76,9 @@ final class ConnectionEventMetrics {
     // State between snapshots; guarded by this.
     private long[] liveThen; // key << 32 | live connections, by key, the keys with none left out
     private boolean[] fold; // foldedOutbound of foldRange and foldNamed
+    private ClosedConnections publishedTo; // the feed inboundThen and foldPublished were last given to
+    private boolean[] foldPublished;
+    private Map<Endpoint, String> listenerKeys = Map.of(); // "tcp " + endpoint of the last snapshot's listeners
     private PortRange foldRange;
     private Set<Integer> foldNamed;
     private long[] closedThen = new long[0]; // by slot of ClosedConnections.Totals: fields of each slot
@@ -124,8 +127,15 @@ final class ConnectionEventMetrics {
             return out;
         }
         boolean[] fold = foldedOutboundCached(s.stats().ephemeralPorts(), config.outboundPorts());
-        closed.inboundPorts(sum.inboundPort);
-        closed.foldedOutboundPorts(fold);
+        // Published (each a 64 KiB copy) when they differ from what this feed was last given.
+        if (closed != publishedTo || inboundThen == null || !java.util.Arrays.equals(sum.inboundPort, inboundThen)) {
+            closed.inboundPorts(sum.inboundPort);
+        }
+        if (closed != publishedTo || fold != foldPublished) {
+            closed.foldedOutboundPorts(fold);
+            foldPublished = fold;
+        }
+        publishedTo = closed;
         inboundThen = sum.inboundPort;
         advance(s, sum, config, closed, fold);
         render(out, closed);
@@ -479,8 +489,14 @@ final class ConnectionEventMetrics {
         Map<String, String> now = new HashMap<>();
         boolean attributing = s.attribution().enabled();
         // TCP only: bound unconnected UDP sockets come and go with every DNS lookup of a resolver
+        Map<Endpoint, String> keys = new HashMap<>();
         for (SocketRecord r : sum.tcpListenSockets) { // the summary's: no pass over the sockets
-            String key = "tcp " + r.local();
+            Endpoint local = r.local();
+            String key = listenerKeys.get(local); // the same listeners from one snapshot to the next
+            if (key == null) {
+                key = "tcp " + local;
+            }
+            keys.put(local, key);
             if (!now.containsKey(key) || now.get(key) == null) {
                 SocketOwner o = attributing ? s.attribution().ownerOf(r) : null;
                 now.put(key, o == null ? null : o.process());
@@ -501,6 +517,7 @@ final class ConnectionEventMetrics {
             }
         }
         listenersThen = now;
+        listenerKeys = keys;
         out.add(CounterSnapshot.builder().name("connmon_listener_changes")
                 .help("TCP listeners (by address and port) that appeared or disappeared between two collections, "
                         + "each also logged as one line.")

@@ -211,7 +211,7 @@ public final class SocketMetrics implements MultiCollector {
                     : new String[] {"protocol", l.protocol.label(), "address", address, "port", port};
             listeners.dataPoint(point(l.sockets, labels));
             if (l.protocol == Protocol.TCP) {
-                String[] tcp = {"address", address, "port", port};
+                Labels tcp = Labels.of("address", address, "port", port); // made (and checked) once for three
                 acceptQueue.dataPoint(point(l.acceptQueue, tcp));
                 if (limitKnown) { // /proc/net/tcp prints 0 (write_seq - snd_una) for listeners: unknown
                     backlog.dataPoint(point(l.backlog, tcp));
@@ -386,6 +386,10 @@ public final class SocketMetrics implements MultiCollector {
             b.unit(unit);
         }
         return b.build();
+    }
+
+    private static GaugeDataPointSnapshot point(double value, Labels labels) {
+        return GaugeDataPointSnapshot.builder().value(value).labels(labels).build();
     }
 
     private static GaugeDataPointSnapshot point(double value, String... labels) {

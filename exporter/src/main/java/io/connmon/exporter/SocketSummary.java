@@ -131,7 +131,12 @@ final class SocketSummary {
             if (state == SocketState.LISTEN || state == SocketState.UNCONN && c.localPort() != 0) {
                 SocketRecord r = c.record();
                 Map<Endpoint, Listener> m = r.protocol() == Protocol.TCP ? tcpListeners : udpListeners;
-                Listener l = m.computeIfAbsent(r.local(), e -> new Listener(r.protocol(), e));
+                Endpoint local = r.local();
+                Listener l = m.get(local);
+                if (l == null) { // not computeIfAbsent: its lambda would capture r, one object per socket
+                    l = new Listener(r.protocol(), local);
+                    m.put(local, l);
+                }
                 l.sockets++;
                 if (l.process == null && owners.enabled()) {
                     SocketOwner o = owners.ownerOf(r);
