@@ -5,7 +5,6 @@ import io.connmon.parser.attribution.SocketOwner;
 import io.connmon.parser.counters.PortRange;
 import io.connmon.parser.model.Endpoint;
 import io.connmon.parser.model.Family;
-import io.connmon.parser.model.LongIntMap;
 import io.connmon.parser.model.Protocol;
 import io.connmon.parser.model.SocketCursor;
 import io.connmon.parser.model.SocketRecord;
@@ -72,6 +71,7 @@ final class SocketSummary {
         final int[] inRow = new int[65536];
         final int[] outRow = new int[65536];
         final long[] used = new long[65536 / 64]; // a bit per port
+        final Destinations destinations = new Destinations();
 
         static Scratch take() {
             Scratch s = SPARE.getAndSet(null);
@@ -86,6 +86,7 @@ final class SocketSummary {
                 outRow[(int) r[STATES]] = 0;
             }
             java.util.Arrays.fill(used, 0);
+            destinations.clear();
             SPARE.set(this);
         }
     }
@@ -187,15 +188,7 @@ final class SocketSummary {
         long[] used = scratch.used;
         Rows in = new Rows(scratch.inRow);
         Rows out = new Rows(scratch.outRow);
-        // Ephemeral ports in use per destination, keyed without allocating: an IPv4 destination is its address
-        // and port in one long; an IPv6 one a 64-bit mix of its 144 bits (a collision would take billions).
-        LongIntMap perDestination = new LongIntMap(1024);
-        int max = 0;
-        int busiest = -1; // its index; its remote end in the locals below
-        Family busiestFamily = null;
-        long busiestHigh = 0;
-        long busiestLow = 0;
-        int busiestPort = 0;
+        Destinations perDestination = scratch.destinations;
         boolean ephemeralKnown = ephemeral != null;
         int ephemeralLow = ephemeralKnown ? ephemeral.low() : 0;
         int ephemeralHigh = ephemeralKnown ? ephemeral.high() : -1;
@@ -225,18 +218,9 @@ final class SocketSummary {
                 int port = r.remotePort();
                 out.at(port)[state.ordinal()]++;
                 if (ephemeralLocal) {
-                    long high = r.remoteHigh();
+                    long high = family == Family.IPV4 ? 0 : r.remoteHigh();
                     long low = r.remoteLow();
-                    int n = perDestination.increment(destinationKey(family, high, low, port));
-                    if (n > max || n == max && (busiest < 0
-                            || before(family, high, low, port, busiestFamily, busiestHigh, busiestLow, busiestPort))) {
-                        max = n;
-                        busiest = r.index();
-                        busiestFamily = family;
-                        busiestHigh = high;
-                        busiestLow = low;
-                        busiestPort = port;
-                    }
+                    perDestination.add(destinationKey(family, high, low, port), high, low, port, r.index());
                 }
             }
         }
@@ -252,6 +236,27 @@ final class SocketSummary {
             usedPorts += Long.bitCount(w);
         }
         ephemeralUsed = usedPorts;
+        // The busiest destination: the most ports, ties to the lower address then port (see before).
+        int max = 0;
+        int busiest = -1; // the index of its last socket
+        long busiestKey = 0;
+        long busiestHigh = 0;
+        long busiestLow = 0;
+        int busiestPort = 0;
+        for (int i = 0; i < perDestination.keys.length; i++) {
+            long key = perDestination.keys[i];
+            int n = perDestination.counts[i];
+            if (key != 0 && (n > max || n == max
+                    && before(key, perDestination.high[i], perDestination.low[i], perDestination.port[i],
+                            busiestKey, busiestHigh, busiestLow, busiestPort))) {
+                max = n;
+                busiest = perDestination.lastIndex[i];
+                busiestKey = key;
+                busiestHigh = perDestination.high[i];
+                busiestLow = perDestination.low[i];
+                busiestPort = perDestination.port[i];
+            }
+        }
         List<long[]> inRows = in.list();
         List<long[]> outRows = out.list();
         scratch.give(inRows, outRows);
@@ -291,16 +296,129 @@ final class SocketSummary {
         return (h ^ (h >>> 31)) | Long.MIN_VALUE; // never 0, never an IPv4 key
     }
 
-    /** Ties between destinations go to the lower address, then port: IPv4 first, unsigned order. */
-    private static boolean before(Family af, long ah, long al, int ap, Family bf, long bh, long bl, int bp) {
-        if (af != bf) {
-            return af == Family.IPV4;
+    /**
+     * Ties between destinations (by {@link #destinationKey}, address and port) go to the lower address, then port:
+     * IPv4 first, unsigned order.
+     */
+    private static boolean before(long aKey, long ah, long al, int ap, long bKey, long bh, long bl, int bp) {
+        boolean a4 = aKey > 0; // an IPv4 key has bit 62 set, an IPv6 one bit 63
+        boolean b4 = bKey > 0;
+        if (a4 != b4) {
+            return a4;
         }
         int c = Long.compareUnsigned(ah, bh);
         if (c == 0) {
             c = Long.compareUnsigned(al, bl);
         }
         return c < 0 || c == 0 && ap < bp;
+    }
+
+    /**
+     * Ephemeral ports in use per destination: an open-addressing table keyed without allocating by
+     * {@link #destinationKey} (an IPv4 destination is its address and port in one long; an IPv6 one a 64-bit mix
+     * of its 144 bits, a collision would take billions), with each destination's address, port and last socket.
+     */
+    static final class Destinations {
+        private static final int KEPT = 1 << 12; // slots kept between summaries; a larger table is let go
+
+        long[] keys = new long[256];
+        int[] counts = new int[256];
+        long[] high = new long[256];
+        long[] low = new long[256];
+        int[] port = new int[256];
+        int[] lastIndex = new int[256];
+        private int size;
+
+        /** One more socket towards the destination {@code key} (never 0), the socket at {@code index}. */
+        void add(long key, long remoteHigh, long remoteLow, int remotePort, int index) {
+            int mask = keys.length - 1;
+            int i = (int) (key ^ key >>> 29 ^ key >>> 47) * 0x9E3779B9 >>> 7 & mask;
+            while (keys[i] != key) {
+                if (keys[i] == 0) {
+                    if (2 * (size + 1) > keys.length) {
+                        grow();
+                        add(key, remoteHigh, remoteLow, remotePort, index);
+                        return;
+                    }
+                    keys[i] = key;
+                    high[i] = remoteHigh;
+                    low[i] = remoteLow;
+                    port[i] = remotePort;
+                    size++;
+                    break;
+                }
+                i = i + 1 & mask;
+            }
+            counts[i]++;
+            lastIndex[i] = index;
+        }
+
+        private void grow() {
+            Destinations bigger = new Destinations(keys.length * 2);
+            for (int i = 0; i < keys.length; i++) {
+                if (keys[i] != 0) {
+                    bigger.put(keys[i], counts[i], high[i], low[i], port[i], lastIndex[i]);
+                }
+            }
+            copyFrom(bigger);
+        }
+
+        private Destinations(int capacity) {
+            resize(capacity);
+        }
+
+        Destinations() {
+        }
+
+        private void resize(int capacity) {
+            keys = new long[capacity];
+            counts = new int[capacity];
+            high = new long[capacity];
+            low = new long[capacity];
+            port = new int[capacity];
+            lastIndex = new int[capacity];
+            size = 0;
+        }
+
+        private void put(long key, int count, long h, long l, int p, int last) {
+            int mask = keys.length - 1;
+            int i = (int) (key ^ key >>> 29 ^ key >>> 47) * 0x9E3779B9 >>> 7 & mask;
+            while (keys[i] != 0) {
+                i = i + 1 & mask;
+            }
+            keys[i] = key;
+            counts[i] = count;
+            high[i] = h;
+            low[i] = l;
+            port[i] = p;
+            lastIndex[i] = last;
+            size++;
+        }
+
+        private void copyFrom(Destinations o) {
+            keys = o.keys;
+            counts = o.counts;
+            high = o.high;
+            low = o.low;
+            port = o.port;
+            lastIndex = o.lastIndex;
+            size = o.size;
+        }
+
+        /** Empties the table (the counts only where a key was), back to its first size if it grew large. */
+        void clear() {
+            if (keys.length > KEPT) {
+                resize(256);
+                return;
+            }
+            for (int i = 0; i < keys.length; i++) {
+                if (keys[i] != 0) {
+                    keys[i] = 0;
+                    counts[i] = 0;
+                }
+            }
+            size = 0;
+        }
     }
 
     /** Rows of counts by state, one per port (in its last element), found through an index by port. */

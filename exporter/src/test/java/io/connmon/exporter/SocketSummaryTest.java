@@ -220,6 +220,41 @@ class SocketSummaryTest {
     }
 
     @Test
+    void theBusiestDestinationAmongManyGoesToTheLowerAddressThenPortIpv4First() {
+        List<SocketRecord> sockets = new ArrayList<>();
+        int local = 33000;
+        // 600 destinations with 2 ephemeral ports each (more than the table starts with), listed highest first
+        for (int d = 599; d >= 0; d--) {
+            for (int k = 0; k < 2; k++) {
+                sockets.add(tcp(SocketState.ESTABLISHED, "10.0.0.1", local++, "10.1." + d / 256 + "." + d % 256,
+                        9000 + d % 3));
+            }
+        }
+        // three tied at 3: an IPv6 one, and two IPv4 ones on one address, the higher port first
+        for (String[] d : new String[][] {{"2001:db8::1", "80"}, {"10.2.0.1", "443"}, {"10.2.0.1", "80"}}) {
+            for (int k = 0; k < 3; k++) {
+                sockets.add(tcp(SocketState.ESTABLISHED, d[0].contains(":") ? "2001:db8::9" : "10.0.0.1", local++,
+                        d[0], Integer.parseInt(d[1])));
+            }
+        }
+        SocketSummary s = summary(sockets, MetricsConfig.DEFAULT);
+        assertEquals(3, s.ephemeralMaxPerDestination);
+        assertEquals(ep("10.2.0.1", 80), s.ephemeralBusiestDestination);
+        assertEquals(1209, s.ephemeralUsed);
+
+        // the next summary starts from nothing: one destination with one port
+        SocketSummary next = summary(List.of(tcp(SocketState.ESTABLISHED, "10.0.0.1", 40000, "10.9.9.9", 5432)),
+                MetricsConfig.DEFAULT);
+        assertEquals(1, next.ephemeralMaxPerDestination);
+        assertEquals(ep("10.9.9.9", 5432), next.ephemeralBusiestDestination);
+        // and an IPv6 destination wins a tie only against a higher IPv6 one
+        SocketSummary v6 = summary(List.of(
+                tcp(SocketState.ESTABLISHED, "2001:db8::9", 40000, "2001:db8::2", 80),
+                tcp(SocketState.ESTABLISHED, "2001:db8::9", 40001, "2001:db8::1", 80)), MetricsConfig.DEFAULT);
+        assertEquals(ep("2001:db8::1", 80), v6.ephemeralBusiestDestination);
+    }
+
+    @Test
     void withoutARangeNoEphemeralPortIsCounted() {
         SocketSummary s = new SocketSummary(
                 List.of(tcp(SocketState.ESTABLISHED, "10.0.0.1", 40000, "10.0.0.7", 443)), null,
