@@ -53,6 +53,19 @@ final class ListenerMemory {
         }
     }
 
+    /**
+     * Marks in {@code ports} the ports remembered at {@code now}: those {@link #apply} would mark at {@code now} for
+     * not listening any more, before it is told the ports listening now.
+     */
+    synchronized void markRemembered(boolean[] ports, Instant now) {
+        long t = now.toEpochMilli();
+        for (Map.Entry<Integer, Long> e : lastSeen.entrySet()) {
+            if (t - e.getValue() <= memoryMillis) {
+                ports[e.getKey()] = true;
+            }
+        }
+    }
+
     /** How many ports are remembered (listening now or recently). */
     synchronized int size() {
         return lastSeen.size();

@@ -71,6 +71,7 @@ final class SocketSummary {
         final int[] inRow = new int[65536];
         final int[] outRow = new int[65536];
         final long[] used = new long[65536 / 64]; // a bit per port
+        final long[] outboundLocal = new long[65536 / 64];
         final Destinations destinations = new Destinations();
 
         static Scratch take() {
@@ -78,14 +79,20 @@ final class SocketSummary {
             return s == null ? new Scratch() : s;
         }
 
-        void give(List<long[]> inRows, List<long[]> outRows) {
+        /** Clears the index entries of {@code inRows} and {@code outRows}. */
+        void clearRows(List<long[]> inRows, List<long[]> outRows) {
             for (long[] r : inRows) {
                 inRow[(int) r[STATES]] = 0;
             }
             for (long[] r : outRows) {
                 outRow[(int) r[STATES]] = 0;
             }
+        }
+
+        void give(List<long[]> inRows, List<long[]> outRows) {
+            clearRows(inRows, outRows);
             java.util.Arrays.fill(used, 0);
+            java.util.Arrays.fill(outboundLocal, 0);
             destinations.clear();
             SPARE.set(this);
         }
@@ -124,81 +131,64 @@ final class SocketSummary {
         Map<Endpoint, Listener> tcpListeners = new LinkedHashMap<>();
         Map<Endpoint, Listener> udpListeners = new LinkedHashMap<>();
         List<SocketRecord> tcpListening = new ArrayList<>();
-        // Two passes, as the inbound/outbound split needs every listening port first. The cursor reads a compact
-        // list's columns, each of its reads a call that is not inlined where the daemon runs C1 only: the first
-        // pass reads the state alone (and a UDP socket's local port), making a record for listeners only.
-        for (SocketCursor c = SocketCursor.over(sockets); c.next(); ) {
-            SocketState state = c.state();
-            if (state == SocketState.LISTEN || state == SocketState.UNCONN && c.localPort() != 0) {
-                SocketRecord r = c.record();
-                Map<Endpoint, Listener> m = r.protocol() == Protocol.TCP ? tcpListeners : udpListeners;
-                Endpoint local = r.local();
-                Listener l = m.get(local);
-                if (l == null) { // not computeIfAbsent: its lambda would capture r, one object per socket
-                    l = new Listener(r.protocol(), local);
-                    m.put(local, l);
-                }
-                l.sockets++;
-                if (l.process == null && owners.enabled()) {
-                    SocketOwner o = owners.ownerOf(r);
-                    l.process = o == null ? null : o.process();
-                }
-                if (r.protocol() == Protocol.TCP) {
-                    listenPort[r.localPort()] = true;
-                    l.acceptQueue += r.receiveQueue();
-                    l.backlog += r.sendQueue();
-                    if (state == SocketState.LISTEN) {
-                        tcpListening.add(r);
-                    }
-                } else {
-                    l.acceptQueue += r.receiveQueue();
-                }
-            }
-        }
-        tcpListenSockets = tcpListening;
+        // One pass over the sockets. The cursor reads a compact list's columns, each of its reads a call that is
+        // not inlined where the daemon runs C1 only, so each column is read once, and a record made for listeners
+        // only. The inbound/outbound split wants every listening port first: the remembered and named ones are
+        // known before, and a dump lists listeners before connections (sock_diag walks the listening hash first;
+        // /proc/net/tcp prints them first), so a connection on a port with no listener yet is taken as outbound.
+        // Should a TCP listener come after such a connection (an IPv4 connection to a new dual-stack listener when
+        // the families are read one after the other), a second pass splits the connections again.
         if (memory != null) {
-            int[] listening = new int[tcpListeners.size()];
-            int n = 0;
-            for (Endpoint e : tcpListeners.keySet()) {
-                listening[n++] = e.port();
-            }
-            memory.apply(listenPort, listening, now);
+            memory.markRemembered(listenPort, now);
         }
         for (int p : config.inboundPorts()) {
             listenPort[p] = true;
         }
-        inboundPort = listenPort;
-
-        List<Listener> all = new ArrayList<>(tcpListeners.values());
-        all.addAll(udpListeners.values());
-        if (all.size() > config.listenersMax()) {
-            all.sort(Comparator.comparingLong((Listener l) -> -l.acceptQueue)
-                    .thenComparing(l -> l.protocol)
-                    .thenComparingInt(l -> l.local.port()));
-            listenersDropped = all.size() - config.listenersMax();
-            all = new ArrayList<>(all.subList(0, config.listenersMax()));
-        } else {
-            listenersDropped = 0;
-        }
-        listeners = all;
-
-        // Counts and queues of every socket; inbound and outbound TCP connections by port; ephemeral port use.
         // The port indexes are kept between summaries (see Scratch), and handed back cleared.
         Scratch scratch = Scratch.take();
         long[] used = scratch.used;
+        long[] outboundLocal = scratch.outboundLocal; // local ports of connections taken as outbound
         Rows in = new Rows(scratch.inRow);
         Rows out = new Rows(scratch.outRow);
         Destinations perDestination = scratch.destinations;
         boolean ephemeralKnown = ephemeral != null;
         int ephemeralLow = ephemeralKnown ? ephemeral.low() : 0;
         int ephemeralHigh = ephemeralKnown ? ephemeral.high() : -1;
+        boolean lateListener = false;
         for (SocketCursor r = SocketCursor.over(sockets); r.next(); ) {
             Protocol protocol = r.protocol();
             Family family = r.family();
             SocketState state = r.state();
             int localPort = r.localPort();
             counts[protocol.ordinal()][family.ordinal()][state.ordinal()]++;
-            if (state != SocketState.LISTEN && (state != SocketState.UNCONN || localPort == 0)) {
+            if (state == SocketState.LISTEN || state == SocketState.UNCONN && localPort != 0) {
+                SocketRecord rec = r.record();
+                Map<Endpoint, Listener> m = protocol == Protocol.TCP ? tcpListeners : udpListeners;
+                Endpoint local = rec.local();
+                Listener l = m.get(local);
+                if (l == null) { // not computeIfAbsent: its lambda would capture rec, one object per socket
+                    l = new Listener(protocol, local);
+                    m.put(local, l);
+                }
+                l.sockets++;
+                if (l.process == null && owners.enabled()) {
+                    SocketOwner o = owners.ownerOf(rec);
+                    l.process = o == null ? null : o.process();
+                }
+                if (protocol == Protocol.TCP) {
+                    if ((outboundLocal[localPort >>> 6] & 1L << localPort) != 0) {
+                        lateListener = true;
+                    }
+                    listenPort[localPort] = true;
+                    l.acceptQueue += rec.receiveQueue();
+                    l.backlog += rec.sendQueue();
+                    if (state == SocketState.LISTEN) {
+                        tcpListening.add(rec);
+                    }
+                } else {
+                    l.acceptQueue += rec.receiveQueue();
+                }
+            } else {
                 sendQueueBytes[protocol.ordinal()] += r.sendQueue();
                 receiveQueueBytes[protocol.ordinal()] += r.receiveQueue();
             }
@@ -215,6 +205,7 @@ final class SocketSummary {
             if (listenPort[localPort]) {
                 in.at(localPort)[state.ordinal()]++;
             } else {
+                outboundLocal[localPort >>> 6] |= 1L << localPort;
                 int port = r.remotePort();
                 out.at(port)[state.ordinal()]++;
                 if (ephemeralLocal) {
@@ -224,6 +215,55 @@ final class SocketSummary {
                 }
             }
         }
+        if (lateListener) {
+            scratch.clearRows(in.list(), out.list());
+            perDestination.clear();
+            in = new Rows(scratch.inRow);
+            out = new Rows(scratch.outRow);
+            for (SocketCursor r = SocketCursor.over(sockets); r.next(); ) {
+                SocketState state = r.state();
+                if (state == SocketState.LISTEN || r.protocol() != Protocol.TCP) {
+                    continue;
+                }
+                int localPort = r.localPort();
+                if (listenPort[localPort]) {
+                    in.at(localPort)[state.ordinal()]++;
+                } else {
+                    int port = r.remotePort();
+                    out.at(port)[state.ordinal()]++;
+                    if (localPort >= ephemeralLow && localPort <= ephemeralHigh) {
+                        Family family = r.family();
+                        long high = family == Family.IPV4 ? 0 : r.remoteHigh();
+                        long low = r.remoteLow();
+                        perDestination.add(destinationKey(family, high, low, port), high, low, port, r.index());
+                    }
+                }
+            }
+        }
+        tcpListenSockets = tcpListening;
+        if (memory != null) {
+            int[] listening = new int[tcpListeners.size()];
+            int n = 0;
+            for (Endpoint e : tcpListeners.keySet()) {
+                listening[n++] = e.port();
+            }
+            memory.apply(listenPort, listening, now); // marks no port the remembered ones did not
+        }
+        inboundPort = listenPort;
+
+        List<Listener> all = new ArrayList<>(tcpListeners.values());
+        all.addAll(udpListeners.values());
+        if (all.size() > config.listenersMax()) {
+            all.sort(Comparator.comparingLong((Listener l) -> -l.acceptQueue)
+                    .thenComparing(l -> l.protocol)
+                    .thenComparingInt(l -> l.local.port()));
+            listenersDropped = all.size() - config.listenersMax();
+            all = new ArrayList<>(all.subList(0, config.listenersMax()));
+        } else {
+            listenersDropped = 0;
+        }
+        listeners = all;
+
         // Named ports are always exported, established at 0 when they have no connection, as documented.
         for (int p : config.inboundPorts()) {
             in.at(p);

@@ -278,6 +278,17 @@ class SocketSummaryTest {
         assertEquals(1, s.inbound.get("8080")[SocketState.TIME_WAIT.ordinal()]);
         assertEquals(Set.of("5432"), s.outbound.keySet());
         assertEquals(List.of(ep("::", 8080)), s.tcpListenSockets.stream().map(SocketRecord::local).toList());
+
+        // a late listener on an ephemeral port: its earlier connection is not an ephemeral port towards its peer
+        SocketSummary late = summary(List.of(
+                tcp(SocketState.ESTABLISHED, "10.0.0.1", 40000, "10.0.0.9", 5000),
+                tcp(SocketState.ESTABLISHED, "10.0.0.1", 40001, "10.0.0.7", 443),
+                listen("::", 40000)), MetricsConfig.DEFAULT);
+        assertEquals(Set.of("40000"), late.inbound.keySet());
+        assertEquals(Set.of("443"), late.outbound.keySet());
+        assertEquals(1, late.ephemeralMaxPerDestination);
+        assertEquals(ep("10.0.0.7", 443), late.ephemeralBusiestDestination);
+        assertEquals(2, late.ephemeralUsed);
     }
 
     @Test
