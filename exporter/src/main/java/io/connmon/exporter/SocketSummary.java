@@ -18,7 +18,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The aggregates the metrics are made of, computed in two passes over a snapshot's sockets.
+ * The aggregates the metrics are made of, computed in one pass over a snapshot's sockets (two in the rare case
+ * of a listener listed after its connections).
  *
  * <p>A TCP connection is <em>inbound</em> when its local port has a TCP listener, had one recently (see
  * {@link ListenerMemory}) or is in the allow-list, and <em>outbound</em> otherwise; outbound connections are
@@ -60,9 +61,10 @@ final class SocketSummary {
     final List<SocketRecord> tcpListenSockets;
 
     /**
-     * The port indexes of a summary, 65,536 ints each way, kept from one summary to the next rather than made
-     * (and zeroed) anew each time: one set for the process, taken by a summary and given back with only the
-     * ports it touched cleared. Two summaries at once (per-namespace families, tests) each get one.
+     * The working arrays of a summary (port indexes of 65,536 ints each way, port bit sets, the destination
+     * table), kept from one summary to the next rather than made (and zeroed) anew each time: one set for the
+     * process, taken by a summary and given back cleared (the indexes only where it touched them). Two summaries
+     * at once (per-namespace families, tests) each get one; one that throws gives nothing back.
      */
     private static final class Scratch {
         private static final java.util.concurrent.atomic.AtomicReference<Scratch> SPARE =
