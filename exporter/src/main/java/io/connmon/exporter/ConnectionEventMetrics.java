@@ -7,7 +7,6 @@ import io.connmon.parser.events.ConnectionEvents;
 import io.connmon.parser.model.Endpoint;
 import io.connmon.parser.model.Family;
 import io.connmon.parser.model.Protocol;
-import io.connmon.parser.model.SocketCursor;
 import io.connmon.parser.model.SocketRecord;
 import io.connmon.parser.model.SocketState;
 
@@ -75,7 +74,13 @@ final class ConnectionEventMetrics {
     private final Consumer<String> log;
 
     // State between snapshots; guarded by this.
-    private int[] liveThen;
+    private long[] liveThen; // key << 32 | live connections, by key, the keys with none left out
+    private boolean[] fold; // foldedOutbound of foldRange and foldNamed
+    private ClosedConnections publishedTo; // the feed inboundThen and foldPublished were last given to
+    private boolean[] foldPublished;
+    private Map<Endpoint, String> listenerKeys = Map.of(); // "tcp " + endpoint of the last snapshot's listeners
+    private PortRange foldRange;
+    private Set<Integer> foldNamed;
     private long[] closedThen = new long[0]; // by slot of ClosedConnections.Totals: fields of each slot
     private final Map<String, Series>[] series = newSeriesMaps();
     private long inconsistencies;
@@ -110,7 +115,7 @@ final class ConnectionEventMetrics {
     /** Advances to snapshot {@code s} and returns the families. Called once per snapshot. */
     synchronized List<MetricSnapshot> families(Snapshot s, SocketSummary sum, MetricsConfig config) {
         List<MetricSnapshot> out = new ArrayList<>();
-        listenerChanges(s, out);
+        listenerChanges(s, sum, out);
         ClosedConnections closed = events.closed();
         if (closed == null) {
             if (!reasonLogged) {
@@ -121,9 +126,16 @@ final class ConnectionEventMetrics {
             out.add(gauge("connmon_events_up", UP_HELP, 0));
             return out;
         }
-        boolean[] fold = foldedOutbound(s.stats().ephemeralPorts(), config.outboundPorts());
-        closed.inboundPorts(sum.inboundPort);
-        closed.foldedOutboundPorts(fold);
+        boolean[] fold = foldedOutboundCached(s.stats().ephemeralPorts(), config.outboundPorts());
+        // Published (each a 64 KiB copy) when they differ from what this feed was last given.
+        if (closed != publishedTo || inboundThen == null || !java.util.Arrays.equals(sum.inboundPort, inboundThen)) {
+            closed.inboundPorts(sum.inboundPort);
+        }
+        if (closed != publishedTo || fold != foldPublished) {
+            closed.foldedOutboundPorts(fold);
+            foldPublished = fold;
+        }
+        publishedTo = closed;
         inboundThen = sum.inboundPort;
         advance(s, sum, config, closed, fold);
         render(out, closed);
@@ -134,36 +146,78 @@ final class ConnectionEventMetrics {
     static boolean[] foldedOutbound(PortRange ephemeral, Set<Integer> named) {
         boolean[] fold = new boolean[65536];
         if (ephemeral != null) {
-            for (int p = ephemeral.low(); p <= ephemeral.high(); p++) {
-                fold[p] = !named.contains(p);
+            java.util.Arrays.fill(fold, ephemeral.low(), ephemeral.high() + 1, true);
+            for (int p : named) {
+                fold[p] = false;
             }
         }
         return fold;
     }
 
+    /** As {@link #foldedOutbound}, made again only when the range or the named ports change (never written). */
+    private boolean[] foldedOutboundCached(PortRange ephemeral, Set<Integer> named) {
+        if (fold == null || !java.util.Objects.equals(ephemeral, foldRange) || !named.equals(foldNamed)) {
+            fold = foldedOutbound(ephemeral, named);
+            foldRange = ephemeral;
+            foldNamed = named;
+        }
+        return fold;
+    }
+
+    /**
+     * The live connections of {@code sum} by key, ascending, as {@code key << 32 | count}, keys with none left
+     * out: the per-port rows of the gauges, TIME_WAIT and NEW_SYN_RECV taken out (LISTEN is in no row), folded
+     * outbound ports summed under port 0.
+     */
+    static long[] liveByKey(SocketSummary sum, boolean[] fold) {
+        long[] out = new long[sum.inboundRows.size() + sum.outboundRows.size() + 1];
+        int n = 0;
+        for (long[] row : sum.inboundRows) {
+            long live = live(row);
+            if (live > 0) {
+                out[n++] = (long) ClosedConnections.key(ClosedConnections.INBOUND, (int) row[SocketSummary.STATES])
+                        << 32 | live;
+            }
+        }
+        long folded = 0;
+        for (long[] row : sum.outboundRows) {
+            int port = (int) row[SocketSummary.STATES];
+            long live = live(row);
+            if (fold[port] || port == 0) {
+                folded += live;
+            } else if (live > 0) {
+                out[n++] = (long) ClosedConnections.key(ClosedConnections.OUTBOUND, port) << 32 | live;
+            }
+        }
+        if (folded > 0) {
+            out[n++] = (long) ClosedConnections.key(ClosedConnections.OUTBOUND, 0) << 32 | folded;
+        }
+        long[] live = java.util.Arrays.copyOf(out, n);
+        java.util.Arrays.sort(live);
+        return live;
+    }
+
+    private static long live(long[] row) {
+        long n = 0;
+        for (int st = 0; st < SocketSummary.STATES; st++) {
+            n += row[st];
+        }
+        return n - row[SocketState.TIME_WAIT.ordinal()] - row[SocketState.NEW_SYN_RECV.ordinal()];
+    }
+
+    private static final long NO_KEY = Long.MAX_VALUE;
+
+    private static long keyAt(long[] sorted, int i) {
+        return i < sorted.length ? sorted[i] >>> 32 : NO_KEY;
+    }
+
     private void advance(Snapshot s, SocketSummary sum, MetricsConfig config, ClosedConnections closed,
             boolean[] fold) {
         long now = s.timestamp().toEpochMilli();
-        // Two arrays of 2 x 65536 keys a snapshot, garbage after it: kept from one to the next, they would sit in
-        // the heap through the next collection, when it is fullest
-        int[] liveNow = new int[2 * 65536];
-        for (SocketCursor r = SocketCursor.over(s.sockets()); r.next(); ) { // no record per socket
-            if (r.protocol() != Protocol.TCP) {
-                continue;
-            }
-            SocketState st = r.state();
-            if (st == SocketState.LISTEN || st == SocketState.TIME_WAIT || st == SocketState.NEW_SYN_RECV) {
-                continue;
-            }
-            boolean in = sum.inboundPort[r.localPort()];
-            liveNow[ClosedConnections.key(in ? ClosedConnections.INBOUND : ClosedConnections.OUTBOUND,
-                    in ? r.localPort() : fold[r.remotePort()] ? 0 : r.remotePort())]++;
-        }
+        // The live connections per key come from the gauges' per-port rows (no pass over the sockets), a few
+        // hundred keys rather than an array of all 2 x 65536 of them.
+        long[] liveNow = liveByKey(sum, fold);
         ClosedConnections.Totals totals = closed.totals();
-        int[] slotOfKey = new int[2 * 65536];
-        for (int i = 0; i < totals.keys().length; i++) {
-            slotOfKey[totals.keys()[i]] = i + 1;
-        }
         int fields = ClosedConnections.FIELDS;
         long[] values = totals.values();
         if (liveThen == null) { // the first snapshot: the baseline, nothing counted yet
@@ -171,31 +225,51 @@ final class ConnectionEventMetrics {
             closedThen = values;
             return;
         }
-        boolean[][] exported = {selected(sum.inbound), selected(sum.outbound)};
+        long[] slotsByKey = new long[totals.keys().length]; // key << 32 | slot, ascending
+        for (int i = 0; i < slotsByKey.length; i++) {
+            slotsByKey[i] = (long) totals.keys()[i] << 32 | i;
+        }
+        java.util.Arrays.sort(slotsByKey);
+        int[][] exported = {selected(sum.inbound), selected(sum.outbound)};
         PortRange ephemeral = s.stats().ephemeralPorts();
         Set<Integer> named = config.outboundPorts();
         long[] delta = new long[fields];
-        for (int key = 0; key < 2 * 65536; key++) {
-            int slot = slotOfKey[key];
+        // The keys in ascending order, as they come in any of the three: live now, live then, closed.
+        int iNow = 0;
+        int iThen = 0;
+        int iSlot = 0;
+        while (true) {
+            long key = Math.min(keyAt(liveNow, iNow), Math.min(keyAt(liveThen, iThen), keyAt(slotsByKey, iSlot)));
+            if (key == NO_KEY) {
+                break;
+            }
+            long liveNowKey = 0;
+            long liveThenKey = 0;
+            if (keyAt(liveNow, iNow) == key) {
+                liveNowKey = liveNow[iNow++] & 0xFFFFFFFFL;
+            }
+            if (keyAt(liveThen, iThen) == key) {
+                liveThenKey = liveThen[iThen++] & 0xFFFFFFFFL;
+            }
             boolean anyClosed = false;
-            if (slot > 0) {
-                int base = (slot - 1) * fields;
+            if (keyAt(slotsByKey, iSlot) == key) {
+                int base = (int) slotsByKey[iSlot++] * fields;
                 for (int f = 0; f < fields; f++) {
                     long before = base + f < closedThen.length ? closedThen[base + f] : 0;
                     delta[f] = values[base + f] - before;
                 }
                 anyClosed = delta[ClosedConnections.CLOSED] > 0;
             }
-            if (!anyClosed && liveNow[key] == liveThen[key]) {
+            if (!anyClosed && liveNowKey == liveThenKey) {
                 continue;
             }
-            long opened = (anyClosed ? delta[ClosedConnections.CLOSED] : 0) + liveNow[key] - liveThen[key];
+            long opened = (anyClosed ? delta[ClosedConnections.CLOSED] : 0) + liveNowKey - liveThenKey;
             if (opened < 0) {
                 inconsistencies++;
                 opened = 0;
             }
-            int direction = key >>> 16;
-            int port = key & 0xFFFF;
+            int direction = (int) (key >>> 16);
+            int port = (int) (key & 0xFFFF);
             String label = label(direction, port, exported[direction], config, ephemeral, named);
             Series se = series[direction].computeIfAbsent(label, k -> new Series());
             se.opened += opened;
@@ -210,10 +284,8 @@ final class ConnectionEventMetrics {
         }
         // Series the gauges export are present even when idle, as the gauges are.
         for (int d = 0; d < 2; d++) {
-            for (int p = 0; p < 65536; p++) {
-                if (exported[d][p]) {
-                    series[d].computeIfAbsent(Integer.toString(p), k -> new Series()).lastActiveMillis = now;
-                }
+            for (int p : exported[d]) {
+                series[d].computeIfAbsent(Integer.toString(p), k -> new Series()).lastActiveMillis = now;
             }
             series[d].values().removeIf(x -> now - x.lastActiveMillis > IDLE.toMillis());
         }
@@ -286,13 +358,13 @@ final class ConnectionEventMetrics {
     }
 
     /** The label of a key, following the gauges' selection (see the class comment). */
-    private String label(int direction, int port, boolean[] exported, MetricsConfig config, PortRange ephemeral,
+    private String label(int direction, int port, int[] exported, MetricsConfig config, PortRange ephemeral,
             Set<Integer> named) {
         if (port == 0) {
             return SocketSummary.OTHER; // folded: see ClosedConnections
         }
         String p = Integer.toString(port);
-        if (exported[port]) {
+        if (java.util.Arrays.binarySearch(exported, port) >= 0) {
             return p;
         }
         if (direction == ClosedConnections.INBOUND && !config.inboundPorts().isEmpty()) {
@@ -308,21 +380,25 @@ final class ConnectionEventMetrics {
         int cap = direction == ClosedConnections.INBOUND ? config.inboundPortsMax() : config.outboundPortsMax();
         int own = 0;
         for (String k : series[direction].keySet()) {
-            if (!k.equals(SocketSummary.OTHER) && !exported[Integer.parseInt(k)]) {
+            if (!k.equals(SocketSummary.OTHER) && java.util.Arrays.binarySearch(exported, Integer.parseInt(k)) < 0) {
                 own++;
             }
         }
         return own < cap ? p : SocketSummary.OTHER;
     }
 
-    private static boolean[] selected(Map<String, long[]> rows) {
-        boolean[] b = new boolean[65536];
-        for (String k : rows.keySet()) {
-            if (!k.equals(SocketSummary.OTHER)) {
-                b[Integer.parseInt(k)] = true;
+    /** The ports {@code rows} exports one by one, ascending. */
+    private static int[] selected(Map<String, long[]> rows) {
+        int[] ports = new int[rows.size()];
+        int n = 0;
+        for (Map.Entry<String, long[]> e : rows.entrySet()) {
+            if (!e.getKey().equals(SocketSummary.OTHER)) {
+                ports[n++] = (int) e.getValue()[SocketSummary.STATES];
             }
         }
-        return b;
+        ports = java.util.Arrays.copyOf(ports, n);
+        java.util.Arrays.sort(ports);
+        return ports;
     }
 
     private void render(List<MetricSnapshot> out, ClosedConnections closed) {
@@ -409,18 +485,21 @@ final class ConnectionEventMetrics {
     }
 
     /** Compares the snapshot's listeners with the last snapshot's, logs and counts each change. */
-    private void listenerChanges(Snapshot s, List<MetricSnapshot> out) {
+    private void listenerChanges(Snapshot s, SocketSummary sum, List<MetricSnapshot> out) {
         Map<String, String> now = new HashMap<>();
         boolean attributing = s.attribution().enabled();
-        for (SocketCursor c = SocketCursor.over(s.sockets()); c.next(); ) { // a record for listeners only
-            // TCP only: bound unconnected UDP sockets come and go with every DNS lookup of a resolver
-            if (c.protocol() == Protocol.TCP && c.state() == SocketState.LISTEN) {
-                SocketRecord r = c.record();
-                String key = "tcp " + r.local();
-                if (!now.containsKey(key) || now.get(key) == null) {
-                    SocketOwner o = attributing ? s.attribution().ownerOf(r) : null;
-                    now.put(key, o == null ? null : o.process());
-                }
+        // TCP only: bound unconnected UDP sockets come and go with every DNS lookup of a resolver
+        Map<Endpoint, String> keys = new HashMap<>();
+        for (SocketRecord r : sum.tcpListenSockets) { // the summary's: no pass over the sockets
+            Endpoint local = r.local();
+            String key = listenerKeys.get(local); // the same listeners from one snapshot to the next
+            if (key == null) {
+                key = "tcp " + local;
+            }
+            keys.put(local, key);
+            if (!now.containsKey(key) || now.get(key) == null) {
+                SocketOwner o = attributing ? s.attribution().ownerOf(r) : null;
+                now.put(key, o == null ? null : o.process());
             }
         }
         if (listenersThen != null) {
@@ -438,6 +517,7 @@ final class ConnectionEventMetrics {
             }
         }
         listenersThen = now;
+        listenerKeys = keys;
         out.add(CounterSnapshot.builder().name("connmon_listener_changes")
                 .help("TCP listeners (by address and port) that appeared or disappeared between two collections, "
                         + "each also logged as one line.")

@@ -33,15 +33,15 @@ final class ListenerMemory {
     }
 
     /**
-     * Notes the ports listening now ({@code listening[port]} true) as seen at {@code now}, forgets those not seen
-     * within the memory, and marks the remembered ones in {@code listening} too.
+     * Notes the ports listening now ({@code ports}, repeats allowed, each also marked in {@code listening}) as
+     * seen at {@code now}, forgets those not seen within the memory, and marks the remembered ones in
+     * {@code listening} too. The caller lists the ports so that the 65,536 entries need no scan.
      */
-    synchronized void apply(boolean[] listening, Instant now) {
+    synchronized void apply(boolean[] listening, int[] ports, Instant now) {
         long t = now.toEpochMilli();
-        for (int p = 0; p < listening.length; p++) {
-            if (listening[p]) {
-                lastSeen.put(p, t);
-            }
+        Long seen = t; // one box for every port
+        for (int p : ports) {
+            lastSeen.put(p, seen);
         }
         for (Iterator<Map.Entry<Integer, Long>> it = lastSeen.entrySet().iterator(); it.hasNext(); ) {
             Map.Entry<Integer, Long> e = it.next();
@@ -49,6 +49,19 @@ final class ListenerMemory {
                 it.remove();
             } else {
                 listening[e.getKey()] = true;
+            }
+        }
+    }
+
+    /**
+     * Marks in {@code ports} the ports remembered at {@code now}: those {@link #apply} would mark at {@code now} for
+     * not listening any more, before it is told the ports listening now.
+     */
+    synchronized void markRemembered(boolean[] ports, Instant now) {
+        long t = now.toEpochMilli();
+        for (Map.Entry<Integer, Long> e : lastSeen.entrySet()) {
+            if (t - e.getValue() <= memoryMillis) {
+                ports[e.getKey()] = true;
             }
         }
     }

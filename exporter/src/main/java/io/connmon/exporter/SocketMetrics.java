@@ -32,6 +32,20 @@ import java.util.Map;
 public final class SocketMetrics implements MultiCollector {
 
     private static final SocketState[] STATES = SocketState.values();
+    /** The labels of connmon_sockets by protocol, family and state ordinal: the same at every build. */
+    private static final Labels[][][] SOCKET_LABELS = new Labels[Protocol.values().length][Family.values().length][];
+
+    static {
+        for (Protocol p : Protocol.values()) {
+            for (Family f : Family.values()) {
+                Labels[] byState = new Labels[STATES.length];
+                for (SocketState st : STATES) {
+                    byState[st.ordinal()] = Labels.of("protocol", p.label(), "family", f.label(), "state", st.label());
+                }
+                SOCKET_LABELS[p.ordinal()][f.ordinal()] = byState;
+            }
+        }
+    }
 
     private final SnapshotService service;
     private final MetricsConfig config;
@@ -44,6 +58,15 @@ public final class SocketMetrics implements MultiCollector {
     private List<MetricSnapshot> built; // guarded by this
     private volatile ConnectionEventMetrics events; // connections over time, or null
     private NetnsFamilies netns; // --netns all: families per namespace; null otherwise
+    // The labels of the last build's listeners and ports, for the next build: mostly the same listeners and ports,
+    // whose labels are then not made again (an address formatted, label names checked by client_java). Only
+    // what the last build used is kept. Guarded by this.
+    private Map<ListenerKey, Labels[]> listenerLabels = Map.of();
+    private Map<String, Labels[]> portLabels = Map.of();
+
+    /** A listener's labels: {@code process} null when not attributing. */
+    private record ListenerKey(Protocol protocol, io.connmon.parser.model.Endpoint local, String process) {
+    }
 
     public SocketMetrics(SnapshotService service, MetricsConfig config, String version) {
         this(service, config, version, ListenerMemory.DEFAULT);
@@ -176,7 +199,7 @@ public final class SocketMetrics implements MultiCollector {
         return out;
     }
 
-    List<MetricSnapshot> build(Snapshot s) {
+    synchronized List<MetricSnapshot> build(Snapshot s) {
         NetStats stats = s.stats();
         boolean attributing = s.attribution().enabled();
         SocketSummary sum = new SocketSummary(s.sockets(), stats.ephemeralPorts(), config, s.attribution(),
@@ -193,7 +216,7 @@ public final class SocketMetrics implements MultiCollector {
                             : st == SocketState.UNCONN || st == SocketState.ESTABLISHED;
                     if (always || byState[st.ordinal()] > 0) {
                         sockets.dataPoint(point(byState[st.ordinal()],
-                                "protocol", p.label(), "family", f.label(), "state", st.label()));
+                                SOCKET_LABELS[p.ordinal()][f.ordinal()][st.ordinal()]));
                     }
                 }
             }
@@ -211,15 +234,18 @@ public final class SocketMetrics implements MultiCollector {
                 .help("A TCP listener's accept queue over its limit, where the limit is known; at 1 or above "
                         + "(the kernel admits limit + 1) new connections are dropped.");
         boolean limitKnown = s.table().knows().backlogLimit();
+        Map<ListenerKey, Labels[]> labelsNow = new java.util.HashMap<>();
         for (SocketSummary.Listener l : sum.listeners) {
-            String[] labels = attributing
-                    ? new String[] {"protocol", l.protocol.label(), "address", l.local.address(),
-                        "port", Integer.toString(l.local.port()), "process", l.process == null ? "unknown" : l.process}
-                    : new String[] {"protocol", l.protocol.label(), "address", l.local.address(),
-                        "port", Integer.toString(l.local.port())};
-            listeners.dataPoint(point(l.sockets, labels));
+            ListenerKey key = new ListenerKey(l.protocol, l.local,
+                    attributing ? (l.process == null ? "unknown" : l.process) : null);
+            Labels[] ls = listenerLabels.get(key);
+            if (ls == null) {
+                ls = listenerLabels(key);
+            }
+            labelsNow.put(key, ls);
+            listeners.dataPoint(point(l.sockets, ls[0]));
             if (l.protocol == Protocol.TCP) {
-                String[] tcp = {"address", l.local.address(), "port", Integer.toString(l.local.port())};
+                Labels tcp = ls[1];
                 acceptQueue.dataPoint(point(l.acceptQueue, tcp));
                 if (limitKnown) { // /proc/net/tcp prints 0 (write_seq - snd_una) for listeners: unknown
                     backlog.dataPoint(point(l.backlog, tcp));
@@ -229,6 +255,7 @@ public final class SocketMetrics implements MultiCollector {
                 }
             }
         }
+        listenerLabels = labelsNow;
         out.add(listeners.build());
         out.add(acceptQueue.build());
         out.add(backlog.build());
@@ -239,12 +266,14 @@ public final class SocketMetrics implements MultiCollector {
         out.add(gauge("connmon_listeners_not_exported",
                 "Listening sockets left out of connmon_listeners by the cap.", null, point(sum.listenersDropped)));
 
-        out.add(portFamily("connmon_inbound_connections",
+        Map<String, Labels[]> portsNow = new java.util.HashMap<>();
+        out.add(portFamily(portsNow, "connmon_inbound_connections",
                 "TCP connections to local ports that have (or had in the last 10 minutes) a listener, by local port "
                         + "and state.", sum.inbound));
-        out.add(portFamily("connmon_outbound_connections",
+        out.add(portFamily(portsNow, "connmon_outbound_connections",
                 "TCP connections from local ports without a listener, by remote port and state; remote ports in "
                         + "the ephemeral range count as port=\"other\".", sum.outbound));
+        portLabels = portsNow;
 
         if (attributing) {
             GaugeSnapshot.Builder byProcess = GaugeSnapshot.builder().name("connmon_process_connections")
@@ -309,14 +338,37 @@ public final class SocketMetrics implements MultiCollector {
         return out;
     }
 
-    private static MetricSnapshot portFamily(String name, String help, Map<String, long[]> rows) {
+    /** The labels of a listener's series: all of them, then address and port (TCP only, else null). */
+    private static Labels[] listenerLabels(ListenerKey key) {
+        String address = key.local().address();
+        String port = Integer.toString(key.local().port());
+        Labels all = key.process() != null
+                ? Labels.of("protocol", key.protocol().label(), "address", address, "port", port,
+                        "process", key.process())
+                : Labels.of("protocol", key.protocol().label(), "address", address, "port", port);
+        return new Labels[] {all, key.protocol() == Protocol.TCP ? Labels.of("address", address, "port", port) : null};
+    }
+
+    /** A family by port and state; {@code labels} collects the labels used (by port, then state ordinal). */
+    private MetricSnapshot portFamily(Map<String, Labels[]> labels, String name, String help,
+            Map<String, long[]> rows) {
         GaugeSnapshot.Builder b = GaugeSnapshot.builder().name(name).help(help);
         for (Map.Entry<String, long[]> e : rows.entrySet()) {
             long[] byState = e.getValue();
+            Labels[] byPort = labels.get(e.getKey());
+            if (byPort == null) {
+                byPort = portLabels.getOrDefault(e.getKey(), new Labels[STATES.length]);
+                labels.put(e.getKey(), byPort);
+            }
             for (SocketState st : STATES) {
                 long n = byState[st.ordinal()];
                 if (n > 0 || st == SocketState.ESTABLISHED) {
-                    b.dataPoint(point(n, "port", e.getKey(), "state", st.label()));
+                    Labels l = byPort[st.ordinal()];
+                    if (l == null) {
+                        l = Labels.of("port", e.getKey(), "state", st.label());
+                        byPort[st.ordinal()] = l;
+                    }
+                    b.dataPoint(point(n, l));
                 }
             }
         }
@@ -394,6 +446,10 @@ public final class SocketMetrics implements MultiCollector {
             b.unit(unit);
         }
         return b.build();
+    }
+
+    private static GaugeDataPointSnapshot point(double value, Labels labels) {
+        return GaugeDataPointSnapshot.builder().value(value).labels(labels).build();
     }
 
     private static GaugeDataPointSnapshot point(double value, String... labels) {

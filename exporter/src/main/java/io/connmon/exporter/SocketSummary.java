@@ -5,14 +5,12 @@ import io.connmon.parser.attribution.SocketOwner;
 import io.connmon.parser.counters.PortRange;
 import io.connmon.parser.model.Endpoint;
 import io.connmon.parser.model.Family;
-import io.connmon.parser.model.LongIntMap;
 import io.connmon.parser.model.Protocol;
 import io.connmon.parser.model.SocketCursor;
 import io.connmon.parser.model.SocketRecord;
 import io.connmon.parser.model.SocketState;
 
 import java.util.ArrayList;
-import java.util.BitSet;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -20,7 +18,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The aggregates the metrics are made of, computed in one pass over a snapshot's sockets.
+ * The aggregates the metrics are made of, computed in one pass over a snapshot's sockets (two in the rare case
+ * of a listener listed after its connections).
  *
  * <p>A TCP connection is <em>inbound</em> when its local port has a TCP listener, had one recently (see
  * {@link ListenerMemory}) or is in the allow-list, and <em>outbound</em> otherwise; outbound connections are
@@ -52,6 +51,54 @@ final class SocketSummary {
     final Endpoint ephemeralBusiestDestination;
     /** TCP connections (LISTEN excluded) by owning process name and state ordinal; empty without attribution. */
     final Map<String, long[]> byProcess;
+    /**
+     * Every row of {@link #inbound} and {@link #outbound} before the caps: per port (in the last element), the
+     * TCP connections by state ordinal, named ports included; in no particular order.
+     */
+    final List<long[]> inboundRows;
+    final List<long[]> outboundRows;
+    /** The TCP sockets in LISTEN, in list order. */
+    final List<SocketRecord> tcpListenSockets;
+
+    /**
+     * The working arrays of a summary (port indexes of 65,536 ints each way, port bit sets, the destination
+     * table), kept from one summary to the next rather than made (and zeroed) anew each time: one set for the
+     * process, taken by a summary and given back cleared (the indexes only where it touched them). Two summaries
+     * at once (per-namespace families, tests) each get one; one that throws gives nothing back.
+     */
+    private static final class Scratch {
+        private static final java.util.concurrent.atomic.AtomicReference<Scratch> SPARE =
+                new java.util.concurrent.atomic.AtomicReference<>();
+
+        final int[] inRow = new int[65536];
+        final int[] outRow = new int[65536];
+        final long[] used = new long[65536 / 64]; // a bit per port
+        final long[] outboundLocal = new long[65536 / 64];
+        final Destinations destinations = new Destinations();
+
+        static Scratch take() {
+            Scratch s = SPARE.getAndSet(null);
+            return s == null ? new Scratch() : s;
+        }
+
+        /** Clears the index entries of {@code inRows} and {@code outRows}. */
+        void clearRows(List<long[]> inRows, List<long[]> outRows) {
+            for (long[] r : inRows) {
+                inRow[(int) r[STATES]] = 0;
+            }
+            for (long[] r : outRows) {
+                outRow[(int) r[STATES]] = 0;
+            }
+        }
+
+        void give(List<long[]> inRows, List<long[]> outRows) {
+            clearRows(inRows, outRows);
+            java.util.Arrays.fill(used, 0);
+            java.util.Arrays.fill(outboundLocal, 0);
+            destinations.clear();
+            SPARE.set(this);
+        }
+    }
 
     /** One listening address:port; several SO_REUSEPORT sockets fold into one. */
     static final class Listener {
@@ -85,39 +132,124 @@ final class SocketSummary {
         boolean[] listenPort = new boolean[65536];
         Map<Endpoint, Listener> tcpListeners = new LinkedHashMap<>();
         Map<Endpoint, Listener> udpListeners = new LinkedHashMap<>();
-        // The cursor reads a compact list's columns: no record per socket but for listeners.
-        for (SocketCursor c = SocketCursor.over(sockets); c.next(); ) {
-            Protocol protocol = c.protocol();
-            SocketState state = c.state();
-            counts[protocol.ordinal()][c.family().ordinal()][state.ordinal()]++;
-            boolean listening = state == SocketState.LISTEN
-                    || state == SocketState.UNCONN && c.localPort() != 0;
-            if (listening) {
-                SocketRecord r = c.record();
-                Map<Endpoint, Listener> m = r.protocol() == Protocol.TCP ? tcpListeners : udpListeners;
-                Listener l = m.computeIfAbsent(r.local(), e -> new Listener(r.protocol(), e));
-                l.sockets++;
-                if (l.process == null && owners.enabled()) {
-                    SocketOwner o = owners.ownerOf(r);
-                    l.process = o == null ? null : o.process();
-                }
-                if (r.protocol() == Protocol.TCP) {
-                    listenPort[r.localPort()] = true;
-                    l.acceptQueue += r.receiveQueue();
-                    l.backlog += r.sendQueue();
-                } else {
-                    l.acceptQueue += r.receiveQueue();
-                }
-            } else {
-                sendQueueBytes[protocol.ordinal()] += c.sendQueue();
-                receiveQueueBytes[protocol.ordinal()] += c.receiveQueue();
-            }
-        }
+        List<SocketRecord> tcpListening = new ArrayList<>();
+        // One pass over the sockets. The cursor reads a compact list's columns, each of its reads a call that is
+        // not inlined where the daemon runs C1 only, so each column is read once, and a record made for listeners
+        // only. The inbound/outbound split wants every listening port first: the remembered and named ones are
+        // known before, and a dump lists listeners before connections (sock_diag walks the listening hash first;
+        // /proc/net/tcp prints them first), so a connection on a port with no listener yet is taken as outbound.
+        // Should a TCP listener come after such a connection (an IPv4 connection to a new dual-stack listener when
+        // the families are read one after the other), a second pass splits the connections again.
         if (memory != null) {
-            memory.apply(listenPort, now);
+            memory.markRemembered(listenPort, now);
         }
         for (int p : config.inboundPorts()) {
             listenPort[p] = true;
+        }
+        // The port indexes are kept between summaries (see Scratch), and handed back cleared.
+        Scratch scratch = Scratch.take();
+        long[] used = scratch.used;
+        long[] outboundLocal = scratch.outboundLocal; // local ports of connections taken as outbound
+        Rows in = new Rows(scratch.inRow);
+        Rows out = new Rows(scratch.outRow);
+        Destinations perDestination = scratch.destinations;
+        boolean ephemeralKnown = ephemeral != null;
+        int ephemeralLow = ephemeralKnown ? ephemeral.low() : 0;
+        int ephemeralHigh = ephemeralKnown ? ephemeral.high() : -1;
+        boolean lateListener = false;
+        for (SocketCursor r = SocketCursor.over(sockets); r.next(); ) {
+            Protocol protocol = r.protocol();
+            Family family = r.family();
+            SocketState state = r.state();
+            int localPort = r.localPort();
+            counts[protocol.ordinal()][family.ordinal()][state.ordinal()]++;
+            if (state == SocketState.LISTEN || state == SocketState.UNCONN && localPort != 0) {
+                SocketRecord rec = r.record();
+                Map<Endpoint, Listener> m = protocol == Protocol.TCP ? tcpListeners : udpListeners;
+                Endpoint local = rec.local();
+                Listener l = m.get(local);
+                if (l == null) { // not computeIfAbsent: its lambda would capture rec, one object per socket
+                    l = new Listener(protocol, local);
+                    m.put(local, l);
+                }
+                l.sockets++;
+                if (l.process == null && owners.enabled()) {
+                    SocketOwner o = owners.ownerOf(rec);
+                    l.process = o == null ? null : o.process();
+                }
+                if (protocol == Protocol.TCP) {
+                    if ((outboundLocal[localPort >>> 6] & 1L << localPort) != 0) {
+                        lateListener = true;
+                    }
+                    listenPort[localPort] = true;
+                    l.acceptQueue += rec.receiveQueue();
+                    l.backlog += rec.sendQueue();
+                    if (state == SocketState.LISTEN) {
+                        tcpListening.add(rec);
+                    }
+                } else {
+                    l.acceptQueue += rec.receiveQueue();
+                }
+            } else {
+                sendQueueBytes[protocol.ordinal()] += r.sendQueue();
+                receiveQueueBytes[protocol.ordinal()] += r.receiveQueue();
+            }
+            if (protocol != Protocol.TCP) {
+                continue;
+            }
+            boolean ephemeralLocal = localPort >= ephemeralLow && localPort <= ephemeralHigh;
+            if (ephemeralLocal) {
+                used[localPort >>> 6] |= 1L << localPort;
+            }
+            if (state == SocketState.LISTEN) {
+                continue;
+            }
+            if (listenPort[localPort]) {
+                in.at(localPort)[state.ordinal()]++;
+            } else {
+                outboundLocal[localPort >>> 6] |= 1L << localPort;
+                int port = r.remotePort();
+                out.at(port)[state.ordinal()]++;
+                if (ephemeralLocal) {
+                    long high = family == Family.IPV4 ? 0 : r.remoteHigh();
+                    long low = r.remoteLow();
+                    perDestination.add(destinationKey(family, high, low, port), high, low, port, r.index());
+                }
+            }
+        }
+        if (lateListener) {
+            scratch.clearRows(in.list(), out.list());
+            perDestination.clear();
+            in = new Rows(scratch.inRow);
+            out = new Rows(scratch.outRow);
+            for (SocketCursor r = SocketCursor.over(sockets); r.next(); ) {
+                SocketState state = r.state();
+                if (state == SocketState.LISTEN || r.protocol() != Protocol.TCP) {
+                    continue;
+                }
+                int localPort = r.localPort();
+                if (listenPort[localPort]) {
+                    in.at(localPort)[state.ordinal()]++;
+                } else {
+                    int port = r.remotePort();
+                    out.at(port)[state.ordinal()]++;
+                    if (localPort >= ephemeralLow && localPort <= ephemeralHigh) {
+                        Family family = r.family();
+                        long high = family == Family.IPV4 ? 0 : r.remoteHigh();
+                        long low = r.remoteLow();
+                        perDestination.add(destinationKey(family, high, low, port), high, low, port, r.index());
+                    }
+                }
+            }
+        }
+        tcpListenSockets = tcpListening;
+        if (memory != null) {
+            int[] listening = new int[tcpListeners.size()];
+            int n = 0;
+            for (Endpoint e : tcpListeners.keySet()) {
+                listening[n++] = e.port();
+            }
+            memory.apply(listenPort, listening, now); // marks no port the remembered ones did not
         }
         inboundPort = listenPort;
 
@@ -134,62 +266,44 @@ final class SocketSummary {
         }
         listeners = all;
 
-        // Inbound and outbound TCP connections by port; ephemeral port use.
-        int[] inRow = new int[65536];
-        int[] outRow = new int[65536];
-        List<long[]> inRows = new ArrayList<>();
-        List<long[]> outRows = new ArrayList<>();
-        BitSet used = new BitSet(65536);
-        // Ephemeral ports in use per destination, keyed without allocating: an IPv4 destination is its address
-        // and port in one long; an IPv6 one a 64-bit mix of its 144 bits (a collision would take billions).
-        LongIntMap perDestination = new LongIntMap(1024);
+        // Named ports are always exported, established at 0 when they have no connection, as documented.
+        for (int p : config.inboundPorts()) {
+            in.at(p);
+        }
+        for (int p : config.outboundPorts()) {
+            out.at(p);
+        }
+        int usedPorts = 0;
+        for (long w : used) {
+            usedPorts += Long.bitCount(w);
+        }
+        ephemeralUsed = usedPorts;
+        // The busiest destination: the most ports, ties to the lower address then port (see before).
         int max = 0;
-        int busiest = -1; // its index; its remote end in the locals below
-        Family busiestFamily = null;
+        int busiest = -1; // the index of its last socket
+        long busiestKey = 0;
         long busiestHigh = 0;
         long busiestLow = 0;
         int busiestPort = 0;
-        for (SocketCursor r = SocketCursor.over(sockets); r.next(); ) {
-            if (r.protocol() != Protocol.TCP) {
-                continue;
-            }
-            int localPort = r.localPort();
-            if (ephemeral != null && ephemeral.contains(localPort)) {
-                used.set(localPort);
-            }
-            SocketState state = r.state();
-            if (state == SocketState.LISTEN) {
-                continue;
-            }
-            if (listenPort[localPort]) {
-                row(inRow, inRows, localPort)[state.ordinal()]++;
-            } else {
-                row(outRow, outRows, r.remotePort())[state.ordinal()]++;
-                if (ephemeral != null && ephemeral.contains(localPort)) {
-                    Family family = r.family();
-                    long high = r.remoteHigh();
-                    long low = r.remoteLow();
-                    int port = r.remotePort();
-                    int n = perDestination.increment(destinationKey(family, high, low, port));
-                    if (n > max || n == max && (busiest < 0
-                            || before(family, high, low, port, busiestFamily, busiestHigh, busiestLow, busiestPort))) {
-                        max = n;
-                        busiest = r.index();
-                        busiestFamily = family;
-                        busiestHigh = high;
-                        busiestLow = low;
-                        busiestPort = port;
-                    }
-                }
+        for (int i = 0; i < perDestination.keys.length; i++) {
+            long key = perDestination.keys[i];
+            int n = perDestination.counts[i];
+            if (key != 0 && (n > max || n == max
+                    && before(key, perDestination.high[i], perDestination.low[i], perDestination.port[i],
+                            busiestKey, busiestHigh, busiestLow, busiestPort))) {
+                max = n;
+                busiest = perDestination.lastIndex[i];
+                busiestKey = key;
+                busiestHigh = perDestination.high[i];
+                busiestLow = perDestination.low[i];
+                busiestPort = perDestination.port[i];
             }
         }
-        // Named ports are always exported, established at 0 when they have no connection, as documented.
-        for (int p : config.inboundPorts()) {
-            row(inRow, inRows, p);
-        }
-        for (int p : config.outboundPorts()) {
-            row(outRow, outRows, p);
-        }
+        List<long[]> inRows = in.list();
+        List<long[]> outRows = out.list();
+        scratch.give(inRows, outRows);
+        inboundRows = inRows;
+        outboundRows = outRows;
         boolean allowList = !config.inboundPorts().isEmpty();
         inbound = capped(inRows, allowList ? 0 : config.inboundPortsMax(),
                 allowList ? config.inboundPorts() : null, null);
@@ -197,7 +311,6 @@ final class SocketSummary {
         outbound = capped(outRows, config.outboundPortsMax(), named.isEmpty() ? null : named,
                 ephemeral == null ? null : p -> ephemeral.contains(p) && !named.contains(p));
         ephemeralRange = ephemeral;
-        ephemeralUsed = used.cardinality();
         ephemeralMaxPerDestination = max;
         ephemeralBusiestDestination = busiest < 0 ? null : sockets.get(busiest).remote();
 
@@ -225,10 +338,15 @@ final class SocketSummary {
         return (h ^ (h >>> 31)) | Long.MIN_VALUE; // never 0, never an IPv4 key
     }
 
-    /** Ties between destinations go to the lower address, then port: IPv4 first, unsigned order. */
-    private static boolean before(Family af, long ah, long al, int ap, Family bf, long bh, long bl, int bp) {
-        if (af != bf) {
-            return af == Family.IPV4;
+    /**
+     * Ties between destinations (by {@link #destinationKey}, address and port) go to the lower address, then port:
+     * IPv4 first, unsigned order.
+     */
+    private static boolean before(long aKey, long ah, long al, int ap, long bKey, long bh, long bl, int bp) {
+        boolean a4 = aKey > 0; // an IPv4 key has bit 62 set, an IPv6 one bit 63
+        boolean b4 = bKey > 0;
+        if (a4 != b4) {
+            return a4;
         }
         int c = Long.compareUnsigned(ah, bh);
         if (c == 0) {
@@ -237,16 +355,144 @@ final class SocketSummary {
         return c < 0 || c == 0 && ap < bp;
     }
 
-    private static long[] row(int[] index, List<long[]> rows, int port) {
-        int i = index[port];
-        if (i == 0) {
+    /**
+     * Ephemeral ports in use per destination: an open-addressing table keyed without allocating by
+     * {@link #destinationKey} (an IPv4 destination is its address and port in one long; an IPv6 one a 64-bit mix
+     * of its 144 bits, a collision would take billions), with each destination's address, port and last socket.
+     */
+    static final class Destinations {
+        private static final int KEPT = 1 << 12; // slots kept between summaries; a larger table is let go
+
+        long[] keys = new long[256];
+        int[] counts = new int[256];
+        long[] high = new long[256];
+        long[] low = new long[256];
+        int[] port = new int[256];
+        int[] lastIndex = new int[256];
+        private int size;
+
+        /** One more socket towards the destination {@code key} (never 0), the socket at {@code index}. */
+        void add(long key, long remoteHigh, long remoteLow, int remotePort, int index) {
+            int mask = keys.length - 1;
+            int i = (int) (key ^ key >>> 29 ^ key >>> 47) * 0x9E3779B9 >>> 7 & mask;
+            while (keys[i] != key) {
+                if (keys[i] == 0) {
+                    if (2 * (size + 1) > keys.length) {
+                        grow();
+                        add(key, remoteHigh, remoteLow, remotePort, index);
+                        return;
+                    }
+                    keys[i] = key;
+                    high[i] = remoteHigh;
+                    low[i] = remoteLow;
+                    port[i] = remotePort;
+                    size++;
+                    break;
+                }
+                i = i + 1 & mask;
+            }
+            counts[i]++;
+            lastIndex[i] = index;
+        }
+
+        private void grow() {
+            Destinations bigger = new Destinations(keys.length * 2);
+            for (int i = 0; i < keys.length; i++) {
+                if (keys[i] != 0) {
+                    bigger.put(keys[i], counts[i], high[i], low[i], port[i], lastIndex[i]);
+                }
+            }
+            copyFrom(bigger);
+        }
+
+        private Destinations(int capacity) {
+            resize(capacity);
+        }
+
+        Destinations() {
+        }
+
+        private void resize(int capacity) {
+            keys = new long[capacity];
+            counts = new int[capacity];
+            high = new long[capacity];
+            low = new long[capacity];
+            port = new int[capacity];
+            lastIndex = new int[capacity];
+            size = 0;
+        }
+
+        private void put(long key, int count, long h, long l, int p, int last) {
+            int mask = keys.length - 1;
+            int i = (int) (key ^ key >>> 29 ^ key >>> 47) * 0x9E3779B9 >>> 7 & mask;
+            while (keys[i] != 0) {
+                i = i + 1 & mask;
+            }
+            keys[i] = key;
+            counts[i] = count;
+            high[i] = h;
+            low[i] = l;
+            port[i] = p;
+            lastIndex[i] = last;
+            size++;
+        }
+
+        private void copyFrom(Destinations o) {
+            keys = o.keys;
+            counts = o.counts;
+            high = o.high;
+            low = o.low;
+            port = o.port;
+            lastIndex = o.lastIndex;
+            size = o.size;
+        }
+
+        /** Empties the table (the counts only where a key was), back to its first size if it grew large. */
+        void clear() {
+            if (keys.length > KEPT) {
+                resize(256);
+                return;
+            }
+            for (int i = 0; i < keys.length; i++) {
+                if (keys[i] != 0) {
+                    keys[i] = 0;
+                    counts[i] = 0;
+                }
+            }
+            size = 0;
+        }
+    }
+
+    /** Rows of counts by state, one per port (in its last element), found through an index by port. */
+    private static final class Rows {
+        private final int[] index; // port -> row number + 1, 0 for none
+        private long[][] rows = new long[16][];
+        private int size;
+
+        Rows(int[] index) {
+            this.index = index;
+        }
+
+        /** The port's row, made at first use. Small enough for C1 to inline (the call is once per socket). */
+        long[] at(int port) {
+            int i = index[port];
+            return i != 0 ? rows[i - 1] : add(port);
+        }
+
+        private long[] add(int port) {
+            if (size == rows.length) {
+                rows = java.util.Arrays.copyOf(rows, size * 2);
+            }
             long[] r = new long[STATES + 1];
             r[STATES] = port;
-            rows.add(r);
-            index[port] = rows.size();
+            rows[size++] = r;
+            index[port] = size;
             return r;
         }
-        return rows.get(i - 1);
+
+        List<long[]> list() {
+            return java.util.Arrays.asList(java.util.Arrays.copyOf(rows, size));
+        }
     }
 
     /**

@@ -109,6 +109,41 @@ class ConnectionEventMetricsTest {
     }
 
     @Test
+    void liveConnectionsByKeyComeFromTheGaugesRows() {
+        SocketSummary sum = new SocketSummary(List.of(
+                Sockets.listen("0.0.0.0", 8080),
+                estab(8080, 40001),
+                estab(8080, 40002),
+                Sockets.tcp(SocketState.TIME_WAIT, "127.0.0.1", 8080, "127.0.0.1", 40003), // not live
+                Sockets.tcp(SocketState.NEW_SYN_RECV, "127.0.0.1", 8080, "127.0.0.1", 40004), // not yet
+                Sockets.tcp(SocketState.CLOSE_WAIT, "127.0.0.1", 40005, "127.0.0.1", 5432),
+                estab(40006, 5432),
+                estab(9000, 45000), // outbound to an ephemeral remote port: folded
+                Sockets.tcp(SocketState.SYN_SENT, "127.0.0.1", 9001, "127.0.0.1", 46000)), // folded as well
+                Sockets.EPHEMERAL, MetricsConfig.DEFAULT);
+        long[] live = ConnectionEventMetrics.liveByKey(sum,
+                ConnectionEventMetrics.foldedOutbound(Sockets.EPHEMERAL, Set.of()));
+        assertEquals(List.of(
+                        (long) ClosedConnections.key(ClosedConnections.INBOUND, 8080) << 32 | 2,
+                        (long) ClosedConnections.key(ClosedConnections.OUTBOUND, 0) << 32 | 2,
+                        (long) ClosedConnections.key(ClosedConnections.OUTBOUND, 5432) << 32 | 2),
+                java.util.Arrays.stream(live).boxed().toList());
+    }
+
+    @Test
+    void foldedOutboundIsTheEphemeralRangeButTheNamedPorts() {
+        boolean[] fold = ConnectionEventMetrics.foldedOutbound(Sockets.EPHEMERAL, Set.of(40000, 443));
+        assertFalse(fold[32767]);
+        assertTrue(fold[32768]);
+        assertFalse(fold[40000]);
+        assertTrue(fold[40001]);
+        assertTrue(fold[60999]);
+        assertFalse(fold[61000]);
+        assertFalse(fold[443]);
+        assertFalse(ConnectionEventMetrics.foldedOutbound(null, Set.of(443))[40000]);
+    }
+
+    @Test
     void openedIsClosedPlusLiveNowMinusLiveThen() throws IOException {
         Feed feed = new Feed();
         SocketMetrics m = metrics(feed, MetricsConfig.DEFAULT);

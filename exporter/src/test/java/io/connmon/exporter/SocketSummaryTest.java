@@ -220,6 +220,41 @@ class SocketSummaryTest {
     }
 
     @Test
+    void theBusiestDestinationAmongManyGoesToTheLowerAddressThenPortIpv4First() {
+        List<SocketRecord> sockets = new ArrayList<>();
+        int local = 33000;
+        // 600 destinations with 2 ephemeral ports each (more than the table starts with), listed highest first
+        for (int d = 599; d >= 0; d--) {
+            for (int k = 0; k < 2; k++) {
+                sockets.add(tcp(SocketState.ESTABLISHED, "10.0.0.1", local++, "10.1." + d / 256 + "." + d % 256,
+                        9000 + d % 3));
+            }
+        }
+        // three tied at 3: an IPv6 one, and two IPv4 ones on one address, the higher port first
+        for (String[] d : new String[][] {{"2001:db8::1", "80"}, {"10.2.0.1", "443"}, {"10.2.0.1", "80"}}) {
+            for (int k = 0; k < 3; k++) {
+                sockets.add(tcp(SocketState.ESTABLISHED, d[0].contains(":") ? "2001:db8::9" : "10.0.0.1", local++,
+                        d[0], Integer.parseInt(d[1])));
+            }
+        }
+        SocketSummary s = summary(sockets, MetricsConfig.DEFAULT);
+        assertEquals(3, s.ephemeralMaxPerDestination);
+        assertEquals(ep("10.2.0.1", 80), s.ephemeralBusiestDestination);
+        assertEquals(1209, s.ephemeralUsed);
+
+        // the next summary starts from nothing: one destination with one port
+        SocketSummary next = summary(List.of(tcp(SocketState.ESTABLISHED, "10.0.0.1", 40000, "10.9.9.9", 5432)),
+                MetricsConfig.DEFAULT);
+        assertEquals(1, next.ephemeralMaxPerDestination);
+        assertEquals(ep("10.9.9.9", 5432), next.ephemeralBusiestDestination);
+        // and an IPv6 destination wins a tie only against a higher IPv6 one
+        SocketSummary v6 = summary(List.of(
+                tcp(SocketState.ESTABLISHED, "2001:db8::9", 40000, "2001:db8::2", 80),
+                tcp(SocketState.ESTABLISHED, "2001:db8::9", 40001, "2001:db8::1", 80)), MetricsConfig.DEFAULT);
+        assertEquals(ep("2001:db8::1", 80), v6.ephemeralBusiestDestination);
+    }
+
+    @Test
     void withoutARangeNoEphemeralPortIsCounted() {
         SocketSummary s = new SocketSummary(
                 List.of(tcp(SocketState.ESTABLISHED, "10.0.0.1", 40000, "10.0.0.7", 443)), null,
@@ -228,6 +263,52 @@ class SocketSummaryTest {
         assertEquals(0, s.ephemeralUsed);
         assertEquals(0, s.ephemeralMaxPerDestination);
         assertNull(s.ephemeralBusiestDestination);
+    }
+
+    @Test
+    void aListenerListedAfterItsConnectionsStillMakesThemInbound() {
+        // A dump need not list a listener first: an IPv4 connection to a dual-stack [::]:8080 comes before it.
+        SocketSummary s = summary(List.of(
+                tcp(SocketState.ESTABLISHED, "10.0.0.1", 8080, "10.0.0.9", 50000),
+                tcp(SocketState.TIME_WAIT, "10.0.0.1", 8080, "10.0.0.9", 50001),
+                tcp(SocketState.ESTABLISHED, "10.0.0.1", 40000, "10.0.0.7", 5432),
+                listen("::", 8080)), MetricsConfig.DEFAULT);
+        assertEquals(Set.of("8080"), s.inbound.keySet());
+        assertEquals(1, s.inbound.get("8080")[ESTAB]);
+        assertEquals(1, s.inbound.get("8080")[SocketState.TIME_WAIT.ordinal()]);
+        assertEquals(Set.of("5432"), s.outbound.keySet());
+        assertEquals(List.of(ep("::", 8080)), s.tcpListenSockets.stream().map(SocketRecord::local).toList());
+
+        // a late listener on an ephemeral port: its earlier connection is not an ephemeral port towards its peer
+        SocketSummary late = summary(List.of(
+                tcp(SocketState.ESTABLISHED, "10.0.0.1", 40000, "10.0.0.9", 5000),
+                tcp(SocketState.ESTABLISHED, "10.0.0.1", 40001, "10.0.0.7", 443),
+                listen("::", 40000)), MetricsConfig.DEFAULT);
+        assertEquals(Set.of("40000"), late.inbound.keySet());
+        assertEquals(Set.of("443"), late.outbound.keySet());
+        assertEquals(1, late.ephemeralMaxPerDestination);
+        assertEquals(ep("10.0.0.7", 443), late.ephemeralBusiestDestination);
+        assertEquals(2, late.ephemeralUsed);
+    }
+
+    @Test
+    void summariesOneAfterAnotherDoNotCarryPortsOver() {
+        // The port indexes are reused between summaries: a port of the first must not leak into the second.
+        summary(List.of(
+                listen("0.0.0.0", 8080),
+                tcp(SocketState.ESTABLISHED, "10.0.0.1", 8080, "10.0.0.9", 50000),
+                tcp(SocketState.ESTABLISHED, "10.0.0.1", 40000, "10.0.0.7", 5432)), MetricsConfig.DEFAULT);
+        SocketSummary s = summary(List.of(
+                tcp(SocketState.ESTABLISHED, "10.0.0.1", 40001, "10.0.0.7", 6379),
+                tcp(SocketState.ESTABLISHED, "10.0.0.1", 40002, "10.0.0.7", 6379),
+                tcp(SocketState.SYN_SENT, "10.0.0.1", 40003, "10.0.0.7", 5432)), MetricsConfig.DEFAULT);
+        assertEquals(Set.of(), s.inbound.keySet());
+        assertEquals(Set.of("6379", "5432"), s.outbound.keySet());
+        assertEquals(2, s.outbound.get("6379")[ESTAB]);
+        assertEquals(0, s.outbound.get("6379")[SocketState.SYN_SENT.ordinal()]);
+        assertEquals(1, s.outbound.get("5432")[SocketState.SYN_SENT.ordinal()]);
+        assertEquals(2, s.outboundRows.size());
+        assertEquals(3, s.ephemeralUsed); // 40001 to 40003: the first summary's 40000 is not carried over
     }
 
     @Test
