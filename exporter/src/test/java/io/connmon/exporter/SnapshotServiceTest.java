@@ -77,6 +77,21 @@ class SnapshotServiceTest {
     }
 
     @Test
+    void emptyTablesShareOneListThatReleasingNeverSpoils() throws Exception {
+        Ticker ticker = new Ticker();
+        SnapshotService service = service(new FakeSource(n -> List.of()), Duration.ZERO, ticker);
+        for (int i = 0; i < 3; i++) { // each replaces the one before, and releases it: the same empty list
+            Snapshot s = service.currentRetained(ticker.getAsLong());
+            assertEquals(0, s.sockets().size());
+            s.table().release();
+            ticker.advance(Duration.ofSeconds(1));
+        }
+        Snapshot held = service.latestRetained();
+        assertEquals(0, held.sockets().size());
+        held.table().release();
+    }
+
+    @Test
     void aReplacedSnapshotIsReleasedOnceItsLastReaderIsDone() throws Exception {
         Ticker ticker = new Ticker();
         SnapshotService service = service(new FakeSource(SnapshotServiceTest::nSockets), Duration.ZERO, ticker);

@@ -30,7 +30,8 @@ import java.util.function.Consumer;
 public final class CompactSocketList extends AbstractList<SocketRecord> implements RandomAccess {
 
     private static final SocketState[] STATES = SocketState.values();
-    private static final CompactSocketList EMPTY = new CompactSocketList(new Builder[0]);
+    // shared by every empty table: it counts no holders, or one release would spoil it for all
+    private static final CompactSocketList EMPTY = new CompactSocketList(new Builder[0], new int[0], false);
 
     private final Builder[] segments;
     private final int[] starts;

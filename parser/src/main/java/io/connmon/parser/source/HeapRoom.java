@@ -7,8 +7,9 @@ import java.util.function.LongSupplier;
  *
  * <p>A table stays alive as long as anyone renders it: the served one, the one being read, and one more for each
  * render still streaming an older snapshot to a slow client; a netlink source also keeps the columns of the
- * table before for its next one, and lets them go when they are all that stands in the way. At a million sockets a table is ~70 MiB, and a
- * third one does not fit a small daemon's heap: the collection would die of {@link OutOfMemoryError} and take
+ * table before for its next one, and lets them go when they are all that stands in the way. At a million
+ * sockets a table is ~70 MiB, and a third one does not fit a small daemon's heap: the collection would die of
+ * {@link OutOfMemoryError} and take
  * the daemon with it. Asked first, the source can refuse one collection instead (the last snapshot is served on,
  * and the refusal is counted and logged as a failed collection) and try again at the next.
  *
@@ -42,7 +43,10 @@ final class HeapRoom {
         return has(bytes, () -> { });
     }
 
-    /** As {@link #has(long)}; when they do not fit at first, {@code trim} lets caches go before the heap is asked again. */
+    /**
+     * As {@link #has(long)}; when they do not fit at first, {@code trim} lets caches go before the heap is asked
+     * again.
+     */
     boolean has(long bytes, Runnable trim) {
         long cap = max.getAsLong();
         if (cap == Long.MAX_VALUE) {
