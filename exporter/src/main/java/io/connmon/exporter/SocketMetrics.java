@@ -118,11 +118,12 @@ public final class SocketMetrics implements MultiCollector {
         if (sample == null) {
             return; // no snapshot yet to classify the connections with
         }
-        // One collection per family: a table with tcp_info columns is about twice a plain one, and it comes beside
-        // the snapshot served (and the one a scrape may be reading); two smaller ones one after the other keep the
-        // heap's peak lower. A source that cannot filter reads everything each time: add() counts one family.
+        // One collection per family, with the RTT alone of tcp_info: the table comes beside the snapshot served
+        // (and the one a scrape may be reading); two smaller ones one after the other keep the heap's peak lower,
+        // and so does a row of 37 bytes instead of 81. A source that cannot filter reads everything each time:
+        // add() counts one family.
         for (Family f : Family.values()) {
-            Snapshot s = service.collect(io.connmon.parser.source.SocketRequest.ALL.withTcpInfo(true)
+            Snapshot s = service.collect(io.connmon.parser.source.SocketRequest.ALL.withRttOnly()
                     .onlyStates(java.util.EnumSet.of(SocketState.ESTABLISHED))
                     .only(java.util.EnumSet.of(Protocol.TCP), java.util.EnumSet.of(f)));
             try {

@@ -344,6 +344,8 @@ public final class CompactSocketList extends AbstractList<SocketRecord> implemen
         private Dict cgroupId; // likewise
         private Dict expires; // likewise; -1 unknown (0 without a timer, as most connections are)
         private long[] info; // INFO longs per row, allocated with the first tcp_info
+        private boolean rttOnly; // tcp_info keeps the RTT alone, in rtt
+        private Column rtt; // with rttOnly: microseconds, allocated with the first tcp_info
         private int[] netnsRow; // a row's own namespace index, allocated with the first record that has one
         private LongSet cookiesSeen; // with dropRepeatedCookies: every cookie appended so far
         private int droppedOnAppend; // rows refused by append for a cookie seen before
@@ -399,7 +401,7 @@ public final class CompactSocketList extends AbstractList<SocketRecord> implemen
                     out.add(a);
                 }
             }
-            for (Column c : new Column[] {inode, timerJiffies, cookie}) {
+            for (Column c : new Column[] {inode, timerJiffies, cookie, rtt}) {
                 if (c != null) {
                     c.giveBack(out);
                 }
@@ -459,6 +461,18 @@ public final class CompactSocketList extends AbstractList<SocketRecord> implemen
             return this;
         }
 
+        /**
+         * From now on, tcp_info keeps the RTT alone (4 bytes a row instead of 48; the other fields read as
+         * unknown, -1): for a caller that reads nothing else of it, as an RTT sample. Call before any tcp_info.
+         */
+        public Builder keepRttOnly() {
+            if (info != null) {
+                throw new IllegalStateException("tcp_info already kept whole");
+            }
+            rttOnly = true;
+            return this;
+        }
+
         /** Sockets added so far. */
         public int size() {
             return size;
@@ -472,6 +486,7 @@ public final class CompactSocketList extends AbstractList<SocketRecord> implemen
             n += cgroupId == null ? 0 : 8;
             n += expires == null ? 0 : 8;
             n += info == null ? 0 : 8 * INFO;
+            n += rtt == null ? 0 : 8;
             return n;
         }
 
@@ -593,6 +608,14 @@ public final class CompactSocketList extends AbstractList<SocketRecord> implemen
                 long bytesReceived, long deliveryRate) {
             if (row < 0 || row >= size || sealed) {
                 throw new IllegalArgumentException("no open row " + row);
+            }
+            if (rttOnly) {
+                if (rtt == null) {
+                    rtt = new Column(ints(kind.length), 0);
+                }
+                rtt.set(row, rttMicros);
+                flags[row] |= 4;
+                return;
             }
             if (info == null) {
                 info = longs(kind.length * INFO);
@@ -722,6 +745,9 @@ public final class CompactSocketList extends AbstractList<SocketRecord> implemen
             if (info != null) {
                 System.arraycopy(info, from * INFO, info, to * INFO, INFO);
             }
+            if (rtt != null) {
+                rtt.move(from, to);
+            }
             if (netnsRow != null) {
                 netnsRow[to] = netnsRow[from];
             }
@@ -761,6 +787,9 @@ public final class CompactSocketList extends AbstractList<SocketRecord> implemen
             if (info != null) {
                 info = Arrays.copyOf(info, n * INFO);
             }
+            if (rtt != null) {
+                rtt.grow(n);
+            }
             if (netnsRow != null) {
                 netnsRow = Arrays.copyOf(netnsRow, n);
             }
@@ -786,7 +815,9 @@ public final class CompactSocketList extends AbstractList<SocketRecord> implemen
             long ex = expires == null ? -1 : expires.get(i);
             long tj = (f & JIFFIES_DERIVED) != 0 ? ex / 10 : timerJiffies.get(i);
             TcpInfo t = null;
-            if ((f & 4) != 0) {
+            if ((f & 4) != 0 && rtt != null) {
+                t = new TcpInfo(rtt.get(i), -1, -1, -1, -1, -1);
+            } else if ((f & 4) != 0) {
                 int at = i * INFO;
                 t = new TcpInfo(info[at], info[at + 1], info[at + 2], info[at + 3], info[at + 4], info[at + 5]);
             }

@@ -2,6 +2,7 @@ package io.connmon.parser.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -146,5 +147,34 @@ class ColumnSparesTest {
             int c = ColumnSpares.sizeClass(n);
             assertTrue(c >= n && c <= Math.max(64, n + n / 16 + 1), n + " -> " + c);
         }
+    }
+
+    @Test
+    void aBuilderKeepingTheRttAloneGivesItAndUnknownsForTheRest() {
+        CompactSocketList.Builder b = new CompactSocketList.Builder(4).keepRttOnly().dropRepeatedCookies();
+        for (int i = 0; i < 100; i++) { // grows from 16 rows, and repeats a cookie every tenth row
+            int row = b.append(Protocol.TCP, Family.IPV4, SocketState.ESTABLISHED, 0, 0x7F000001L, 2000 + i, 0,
+                    0x7F000001L, 80, 0, 0, 1000, 7000 + i, 0, 0, 0, i % 10 == 9 ? 1 : 1 + i, 0, -1, -1);
+            if (row >= 0 && i % 3 > 0) {
+                b.setTcpInfo(row, 1000 + i, 50, 2, 4096, 8192, 1_000_000);
+            }
+        }
+        assertEquals(10, b.dropDuplicates());
+        CompactSocketList list = CompactSocketList.of(List.of(b));
+        assertEquals(90, list.size());
+        for (SocketRecord r : list) {
+            int i = r.localPort() - 2000;
+            if (i % 3 > 0) {
+                assertEquals(new TcpInfo(1000 + i, -1, -1, -1, -1, -1), r.tcpInfo(), r.toString());
+            } else {
+                assertNull(r.tcpInfo(), r.toString());
+            }
+        }
+        CompactSocketList.Builder whole = new CompactSocketList.Builder(4);
+        whole.append(Protocol.TCP, Family.IPV4, SocketState.ESTABLISHED, 0, 1, 1, 0, 2, 2, 0, 0, 0, 1, 0, 0, 0, 9, 0,
+                -1, -1);
+        whole.setTcpInfo(0, 1, 2, 3, 4, 5, 6);
+        assertThrows(IllegalStateException.class, whole::keepRttOnly, "tcp_info already kept whole");
+        assertEquals(new TcpInfo(1, 2, 3, 4, 5, 6), CompactSocketList.of(List.of(whole)).get(0).tcpInfo());
     }
 }

@@ -164,6 +164,12 @@ public final class NetlinkSocketSource implements SocketSource {
                 CompactSocketList.Builder b6 = both
                         ? new CompactSocketList.Builder(room(1), sp).dropRepeatedCookies() : null;
                 boolean info = req.tcpInfo() && p == Protocol.TCP;
+                if (req.rttOnly()) {
+                    b.keepRttOnly();
+                    if (b6 != null) {
+                        b6.keepRttOnly();
+                    }
+                }
                 List<FileReport> rs;
                 try {
                     rs = both ? dumpBoth(states, info, b, b6, expected >= PIPELINE_FROM) : null;

@@ -201,6 +201,19 @@ class NetlinkLiveTest {
                     assertEquals(4, r.tcpInfo().bytesAcked(), "three bytes and the SYN");
                 }
             }
+            // the RTT alone, as the RTT sample asks: the same connections, their RTT, the other fields unknown
+            SocketTable rtt = source.collect(SocketRequest.ALL.withRttOnly());
+            List<SocketRecord> rttEstab = rtt.sockets().stream()
+                    .filter(r -> r.state() == SocketState.ESTABLISHED && PORTS.contains(r.localPort())
+                            && r.protocol() == io.connmon.parser.model.Protocol.TCP)
+                    .collect(Collectors.toList());
+            assertEquals(estab.size(), rttEstab.size());
+            for (SocketRecord r : rttEstab) {
+                assertTrue(r.tcpInfo() != null && r.tcpInfo().rttMicros() > 0, r.toString());
+                assertEquals(-1, r.tcpInfo().bytesAcked());
+                assertEquals(-1, r.tcpInfo().bytesReceived());
+                assertEquals(-1, r.tcpInfo().rttVarMicros());
+            }
         }
     }
 
