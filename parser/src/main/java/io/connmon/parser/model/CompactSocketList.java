@@ -69,7 +69,7 @@ public final class CompactSocketList extends AbstractList<SocketRecord> implemen
             if (b.size > 0) {
                 kept.add(b);
             } else if (b.spares != null) {
-                b.recycle(false); // nothing to read: its columns go back at once
+                b.recycleLoose(); // nothing to read: its columns go back at once
             }
         }
         return kept.isEmpty() ? EMPTY : new CompactSocketList(kept.toArray(new Builder[0]));
@@ -429,16 +429,12 @@ public final class CompactSocketList extends AbstractList<SocketRecord> implemen
             netnsRow = null;
         }
 
-        /** Gives the columns back to the spares: as a table's ({@code table}), or as loose arrays. */
-        private void recycle(boolean table) {
+        /** Gives the columns of a builder that no list holds back to the spares, as loose arrays. */
+        private void recycleLoose() {
             List<Object> arrays = new ArrayList<>();
             giveBack(arrays);
-            if (table) {
-                spares.giveTable(arrays);
-            } else {
-                for (Object a : arrays) {
-                    spares.giveLoose(a);
-                }
+            for (Object a : arrays) {
+                spares.giveLoose(a);
             }
         }
 
